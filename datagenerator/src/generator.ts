@@ -1,0 +1,72 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sampleCodec, type Logger, type RecordProducer } from '@hotswap/shared';
+import { samplesDue, type SampleSource } from './stream';
+
+export interface DataGeneratorParts {
+  source: SampleSource;
+  producer: RecordProducer;
+  topic: string;
+  rate: number;
+  /** 0 for endless. */
+  count: number;
+  logger: Logger;
+  onSent?: (n: number) => void;
+}
+
+const MAX_BATCH = 500;
+
+/** Sends samples at the configured rate until `count` are sent or it is stopped. */
+export class DataGenerator {
+  private stopping = false;
+  private readonly abort = new AbortController();
+  private running: Promise<void> = Promise.resolve();
+  sent = 0;
+
+  constructor(private readonly parts: DataGeneratorParts) {}
+
+  run(): Promise<void> {
+    this.running = this.loop();
+    return this.running;
+  }
+
+  private async loop(): Promise<void> {
+    const { source, producer, topic, rate, count, logger } = this.parts;
+    const started = Date.now();
+    let lastReport = started;
+    const total = count === 0 ? Number.POSITIVE_INFINITY : count;
+    while (!this.stopping && this.sent < total) {
+      const due = Math.min(samplesDue(rate, Date.now() - started, this.sent, MAX_BATCH), total - this.sent);
+      if (due === 0) {
+        try {
+          await sleep(Math.max(1, Math.min(100, 1000 / rate)), undefined, { signal: this.abort.signal });
+        } catch {
+          break;
+        }
+        continue;
+      }
+      const now = Date.now();
+      const records = [];
+      for (let i = 0; i < due; i++) {
+        const sample = source.sampleAt(this.sent + i, now);
+        records.push({ key: sample.sampleId, value: sampleCodec.encode(sample), headers: sampleCodec.headers(), timestamp: now });
+      }
+      await producer.send(topic, records);
+      this.sent += due;
+      this.parts.onSent?.(due);
+      if (Date.now() - lastReport >= 5000) {
+        lastReport = Date.now();
+        const seconds = (lastReport - started) / 1000;
+        const of = count === 0 ? '' : ` of ${count} (${((100 * this.sent) / count).toFixed(0)}%)`;
+        logger.info(`sent ${this.sent}${of} samples, ${(this.sent / seconds).toFixed(0)}/s`);
+      }
+    }
+    logger.info(`sent ${this.sent} samples in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.abort.abort();
+    // Let an in-flight send finish, so the producer is idle when it disconnects.
+    await this.running.catch(() => undefined);
+  }
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+import { resolve } from 'node:path';
+import {
+  KafkaClient,
+  MetricsServer,
+  closeLogger,
+  createLogger,
+  createRegistry,
+  heldOutSplit,
+  kafkaConnectionSettings,
+  loadDataset,
+  modelTopicSpec,
+  readConfig,
+  runMain,
+  selectBackend,
+} from '@hotswap/shared';
+import { Counter, Gauge } from 'prom-client';
+import { SUMMARY, modelgeneratorSpec } from './config';
+import { ModelGenerator } from './generator';
+import { ModelPublisher, latestPublishedVersion } from './publisher';
+import { parseSchedule } from './schedule';
+
+runMain('modelgenerator', async (onFatal) => {
+  const cfg = readConfig('modelgenerator', SUMMARY, modelgeneratorSpec);
+  const logger = createLogger({ service: 'modelgenerator', level: cfg.logLevel });
+  const tf = await selectBackend(cfg.backend);
+  logger.info(`TensorFlow.js backend: ${tf.backend} (${tf.reason})`);
+
+  const dataset = loadDataset(
+    cfg.dataset,
+    { seed: cfg.seed, drift: cfg.drift, cacheDir: resolve(cfg.cacheDir), ...(cfg.datasetDir === '' ? {} : { idxDir: cfg.datasetDir }) },
+    (line) => logger.info(line),
+  );
+  const split = heldOutSplit(dataset.size, cfg.seed);
+  const modelName = cfg.modelName === '' ? cfg.dataset : cfg.modelName;
+
+  const kafka = new KafkaClient(kafkaConnectionSettings(cfg), logger);
+  const created = await kafka.ensureTopics([modelTopicSpec(cfg.modelTopic)]);
+  if (created.length > 0) logger.info(`created topics: ${created.join(', ')}`);
+  const firstVersion = (await latestPublishedVersion(kafka, cfg.modelTopic, modelName)) + 1;
+
+  const registry = createRegistry('modelgenerator');
+  const metrics = {
+    published: new Counter({ name: 'hotswap_models_published_total', help: 'Model versions published', registers: [registry] }),
+    trainAccuracy: new Gauge({
+      name: 'hotswap_training_accuracy_ratio',
+      help: 'Training accuracy at the last epoch end',
+      registers: [registry],
+    }),
+    trainLoss: new Gauge({ name: 'hotswap_training_loss', help: 'Training loss at the last epoch end', registers: [registry] }),
+    heldOutAccuracy: new Gauge({
+      name: 'hotswap_model_heldout_accuracy_ratio',
+      help: 'Held-out accuracy of each published version',
+      labelNames: ['model', 'version'],
+      registers: [registry],
+    }),
+  };
+  const server = cfg.metricsPort >= 0 ? new MetricsServer(registry, cfg.metricsPort) : undefined;
+  if (server !== undefined) logger.info(`metrics on :${await server.start()}/metrics`);
+
+  const producer = kafka.producer();
+  await producer.connect();
+  const generator = new ModelGenerator({
+    dataset,
+    split,
+    seed: cfg.seed,
+    modelName,
+    plans: parseSchedule(cfg.schedule),
+    firstVersion,
+    intervalMs: cfg.intervalMs,
+    backend: tf.backend,
+    publisher: new ModelPublisher(producer, cfg.modelTopic),
+    logger,
+    metrics,
+  });
+  generator.start().then(
+    () => {
+      logger.info('schedule complete');
+      process.kill(process.pid, 'SIGTERM');
+    },
+    (e: Error) => onFatal(e),
+  );
+  return {
+    start: async () => undefined,
+    stop: async () => {
+      await generator.stop();
+      await producer.disconnect();
+      await server?.stop();
+      await closeLogger(logger);
+    },
+  };
+});

@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { SCHEDULE_PRESETS, describePlan, parseSchedule } from './schedule';
+
+describe('training schedule', () => {
+  it('parses plans of architecture, widths, samples and epochs', () => {
+    assert.deepEqual(parseSchedule('mlp:32@2000x1, cnn:32-64@allx8'), [
+      { architecture: 'mlp', widths: [32], trainSamples: 2000, epochs: 1 },
+      { architecture: 'cnn', widths: [32, 64], trainSamples: null, epochs: 8 },
+    ]);
+  });
+
+  it('expands presets, each of which parses', () => {
+    for (const name of Object.keys(SCHEDULE_PRESETS)) assert.ok(parseSchedule(name).length >= 2, name);
+    assert.equal(describePlan(parseSchedule('default')[2]!), 'mlp(256-128)');
+  });
+
+  it('says which plan is malformed', () => {
+    assert.throws(() => parseSchedule('mlp:32@2000x1,rnn:3@allx1'), /plan "rnn:3@allx1" is not/);
+    assert.throws(() => parseSchedule('mlp:0@allx1'), /zero width/);
+  });
+});

@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import winston from 'winston';
+import type { PredictionRecord } from '@hotswap/shared';
+
+/**
+ * The accuracy log users take out of the container: one line per `every` predictions, e.g.
+ * `2026-11-23T10:00:00.000Z accuracy=0.8421 count=120 predictions=120 model=fashion-mnist v2`.
+ */
+export class AccuracyLog {
+  private readonly logger: winston.Logger;
+
+  constructor(
+    file: string,
+    private readonly every: number,
+  ) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.logger = winston.createLogger({
+      level: 'info',
+      transports: [new winston.transports.File({ filename: file })],
+      format: winston.format.combine(
+        winston.format.timestamp(),
+        winston.format.printf(({ timestamp, message }) => `${String(timestamp)} ${String(message)}`),
+      ),
+    });
+  }
+
+  /** Writes a line for each record whose prediction count is a multiple of `every`. */
+  write(records: readonly PredictionRecord[]): void {
+    for (const r of records) {
+      if (r.predictions % this.every !== 0) continue;
+      const accuracy = r.accuracy === null ? 'n/a' : r.accuracy.toFixed(4);
+      this.logger.info(`accuracy=${accuracy} count=${r.count} predictions=${r.predictions} model=${r.model.name} v${r.model.version}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.logger.on('finish', () => resolve());
+      this.logger.end();
+    });
+  }
+}

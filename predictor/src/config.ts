@@ -1,0 +1,80 @@
+import {
+  BACKENDS,
+  DATASET_NAMES,
+  DEFAULT_DATA_PARTITIONS,
+  DEFAULT_TOPICS,
+  kafkaSpec,
+  parsers,
+  setting,
+  type DatasetName,
+} from '@hotswap/shared';
+
+export const SUMMARY =
+  'predicts every sample on the data topic with the newest model from the model topic, swapping models without a restart';
+
+export const predictorSpec = {
+  ...kafkaSpec,
+  dataTopic: setting('DATA_TOPIC', 'topic the samples are read from', 'a topic name', parsers.topic, DEFAULT_TOPICS.data),
+  modelTopic: setting('MODEL_TOPIC', 'topic the models are read from', 'a topic name', parsers.topic, DEFAULT_TOPICS.model),
+  predictionTopic: setting(
+    'PREDICTION_TOPIC',
+    'topic the predictions are written to',
+    'a topic name',
+    parsers.topic,
+    DEFAULT_TOPICS.prediction,
+  ),
+  deadLetterTopic: setting(
+    'DEAD_LETTER_TOPIC',
+    'topic for records that cannot be predicted',
+    'a topic name',
+    parsers.topic,
+    'queueing.deadletter',
+  ),
+  dataPartitions: setting(
+    'DATA_PARTITIONS',
+    'partitions of the data topic when this service creates it',
+    'an integer 1..1000',
+    parsers.integer(1, 1000),
+    DEFAULT_DATA_PARTITIONS,
+  ),
+  groupId: setting(
+    'PREDICTOR_GROUP',
+    'consumer group sharing the data topic among replicas',
+    'a string',
+    parsers.string,
+    'hotswap-predictor',
+  ),
+  dataset: setting(
+    'DATASET',
+    'dataset the samples come from (sets the shape models must fit)',
+    DATASET_NAMES.join(' | '),
+    parsers.oneOf<DatasetName>(...DATASET_NAMES),
+    'fashion-mnist' as DatasetName,
+  ),
+  modelName: setting('MODEL_NAME', 'model to serve (the model topic key); default: the dataset name', 'a string', parsers.string, ''),
+  batchSize: setting('BATCH_SIZE', 'most samples predicted with one tensor call', 'an integer 1..4096', parsers.integer(1, 4096), 256),
+  maxModelBytes: setting('MAX_MODEL_BYTES', 'largest model accepted', 'bytes', parsers.integer(1024), 256 * 1024 * 1024),
+  logFile: setting(
+    'LOG_FILE',
+    'file the accuracy line goes to every LOG_EVERY predictions',
+    'a file path',
+    parsers.string,
+    'logs/predictor.log',
+  ),
+  logEvery: setting('LOG_EVERY', 'predictions between two accuracy lines', 'an integer >= 1', parsers.integer(1), 10),
+  backend: setting(
+    'TF_BACKEND',
+    'TensorFlow.js backend',
+    `auto | ${BACKENDS.join(' | ')}`,
+    parsers.oneOf('auto', ...BACKENDS),
+    'auto' as const,
+  ),
+  metricsPort: setting(
+    'METRICS_PORT',
+    'port of /metrics and /healthz (0 = any free port, -1 = off)',
+    'an integer',
+    parsers.integer(-1, 65535),
+    9464,
+  ),
+  logLevel: setting('LOG_LEVEL', 'log level', 'error | warn | info | debug', parsers.oneOf('error', 'warn', 'info', 'debug'), 'info'),
+};

@@ -1,0 +1,83 @@
+import {
+  ModelRejected,
+  recordToModel,
+  tf,
+  verifyModelRecord,
+  type DataContract,
+  type ModelLimits,
+  type ModelRecord,
+} from '@hotswap/shared';
+import type { ModelVersion } from './registry';
+
+/** What the predictor serves with: a layers model and what it was published with. */
+export interface ServableModel {
+  layers: tf.LayersModel;
+  record: Omit<ModelRecord, 'weights' | 'topology' | 'weightSpecs'>;
+  inputLength: number;
+  /** Milliseconds from the start of verification to the end of warm-up. */
+  loadMs: number;
+}
+
+/**
+ * Verifies, loads and warms up a model record beside the serving one. Throws ModelRejected with
+ * the reason; on failure nothing it created is left allocated.
+ */
+export async function loadServable(record: ModelRecord, data: DataContract, limits: ModelLimits): Promise<ModelVersion<ServableModel>> {
+  const started = performance.now();
+  verifyModelRecord(record, data, limits);
+  let layers: tf.LayersModel;
+  try {
+    layers = await recordToModel(record);
+  } catch (e) {
+    throw new ModelRejected('bad-topology', record.name, record.version, `does not load: ${(e as Error).message}`);
+  }
+  const inputLength = data.featureShape.reduce((a, b) => a * b, 1);
+  try {
+    const outputs = layers.outputs[0]?.shape;
+    const classes = outputs?.[outputs.length - 1];
+    if (classes !== data.classCount) {
+      throw new ModelRejected(
+        'classes-mismatch',
+        record.name,
+        record.version,
+        `model outputs ${String(classes)} classes, the data has ${data.classCount}`,
+      );
+    }
+    // Warm-up: the first predict compiles kernels; do it now, not on the first live batch.
+    const probe = tf.tidy(() => (layers.predict(tf.zeros([1, inputLength])) as tf.Tensor).dataSync());
+    if (probe.length !== data.classCount || !probe.every(Number.isFinite)) {
+      throw new ModelRejected(
+        'load-failed',
+        record.name,
+        record.version,
+        `warm-up gave ${probe.length} outputs [${Array.from(probe.slice(0, 4)).join(', ')}...]`,
+      );
+    }
+  } catch (e) {
+    layers.dispose();
+    if (e instanceof ModelRejected) throw e;
+    throw new ModelRejected('load-failed', record.name, record.version, `warm-up failed: ${(e as Error).message}`);
+  }
+  const { weights: _w, topology: _t, weightSpecs: _s, ...meta } = record;
+  return {
+    name: record.name,
+    version: record.version,
+    model: { layers, record: meta, inputLength, loadMs: performance.now() - started },
+  };
+}
+
+export interface BatchPrediction {
+  predicted: Int32Array;
+  confidence: Float32Array;
+}
+
+/** One tensor call for the whole batch; returns the arg-max class and its probability per row. */
+export function predictBatch(model: ServableModel, features: Float32Array, rows: number): BatchPrediction {
+  return tf.tidy(() => {
+    const x = tf.tensor2d(features, [rows, model.inputLength]);
+    const probs = model.layers.predict(x) as tf.Tensor2D;
+    const predicted = probs.argMax(1).dataSync() as Int32Array;
+    const confidence = probs.max(1).dataSync() as Float32Array;
+    return { predicted: Int32Array.from(predicted), confidence: Float32Array.from(confidence) };
+  });
+}

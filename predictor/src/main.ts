@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+import {
+  KafkaClient,
+  MetricsServer,
+  closeLogger,
+  createLogger,
+  createRegistry,
+  dataContractFor,
+  dataTopicSpec,
+  kafkaConnectionSettings,
+  modelTopicSpec,
+  predictionTopicSpec,
+  readConfig,
+  runMain,
+  selectBackend,
+} from '@hotswap/shared';
+import { AccuracyLog } from './accuracy-log';
+import { SUMMARY, predictorSpec } from './config';
+import { PredictorMetrics } from './metrics';
+import { Predictor } from './predictor';
+
+runMain('predictor', async (onFatal) => {
+  const cfg = readConfig('predictor', SUMMARY, predictorSpec);
+  const logger = createLogger({ service: 'predictor', level: cfg.logLevel });
+  const tf = await selectBackend(cfg.backend);
+  logger.info(`TensorFlow.js backend: ${tf.backend} (${tf.reason})`);
+
+  const kafka = new KafkaClient(kafkaConnectionSettings(cfg), logger);
+  const created = await kafka.ensureTopics([
+    dataTopicSpec(cfg.dataTopic, cfg.dataPartitions),
+    modelTopicSpec(cfg.modelTopic),
+    predictionTopicSpec(cfg.predictionTopic, cfg.dataPartitions),
+    predictionTopicSpec(cfg.deadLetterTopic, 1),
+  ]);
+  if (created.length > 0) logger.info(`created topics: ${created.join(', ')}`);
+
+  const registry = createRegistry('predictor');
+  const accuracyLog = new AccuracyLog(cfg.logFile, cfg.logEvery);
+  const predictor = new Predictor(
+    {
+      dataTopic: cfg.dataTopic,
+      modelTopic: cfg.modelTopic,
+      predictionTopic: cfg.predictionTopic,
+      deadLetterTopic: cfg.deadLetterTopic,
+      groupId: cfg.groupId,
+      modelName: cfg.modelName === '' ? cfg.dataset : cfg.modelName,
+      batchSize: cfg.batchSize,
+      maxModelBytes: cfg.maxModelBytes,
+      data: dataContractFor(cfg.dataset),
+    },
+    { kafka, logger, accuracyLog, metrics: new PredictorMetrics(registry), onFatal },
+  );
+  const server = cfg.metricsPort >= 0 ? new MetricsServer(registry, cfg.metricsPort, '0.0.0.0', () => predictor.ready) : undefined;
+  if (server !== undefined) logger.info(`metrics on :${await server.start()}/metrics`);
+  await predictor.start();
+  logger.info(`accuracy log: ${cfg.logFile} (every ${cfg.logEvery} predictions)`);
+  return {
+    start: async () => undefined,
+    stop: async () => {
+      logger.info('stopping: finishing the current batch and committing');
+      await predictor.stop();
+      await server?.stop();
+      await accuracyLog.close();
+      await closeLogger(logger);
+    },
+  };
+});

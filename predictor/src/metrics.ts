@@ -1,0 +1,122 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { PredictionRecord } from '@hotswap/shared';
+import type { AccuracyBook } from './accuracy';
+import type { ServableModel } from './loader';
+
+/** The predictor's Prometheus metrics, named by Prometheus conventions (base units, _total). */
+export class PredictorMetrics {
+  private readonly predictions: Counter<'model' | 'version' | 'outcome'>;
+  private readonly accuracy: Gauge;
+  private readonly accuracyByVersion: Gauge<'model' | 'version'>;
+  private readonly latency: Histogram;
+  private readonly batchSize: Histogram;
+  private readonly swaps: Counter;
+  private readonly loadSeconds: Histogram;
+  private readonly swapSeconds: Histogram;
+  private readonly rejections: Counter<'reason'>;
+  private readonly deadLetters: Counter<'reason'>;
+  private readonly info: Gauge<'model' | 'version' | 'architecture'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.predictions = new Counter({
+      name: 'hotswap_predictions_total',
+      help: 'Predictions written, by model version and outcome (correct, incorrect, unlabelled)',
+      labelNames: ['model', 'version', 'outcome'],
+      registers,
+    });
+    this.accuracy = new Gauge({
+      name: 'hotswap_accuracy_ratio',
+      help: 'Running accuracy over the labelled samples this predictor has predicted',
+      registers,
+    });
+    this.accuracyByVersion = new Gauge({
+      name: 'hotswap_model_accuracy_ratio',
+      help: 'Running accuracy per model version on this predictor',
+      labelNames: ['model', 'version'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'hotswap_prediction_latency_seconds',
+      help: 'Time from a sample record timestamp to its prediction being written',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: 'hotswap_batch_size',
+      help: 'Samples predicted per tensor call',
+      buckets: [1, 8, 32, 64, 128, 256, 512, 1024],
+      registers,
+    });
+    this.swaps = new Counter({ name: 'hotswap_model_swaps_total', help: 'Model versions swapped in', registers });
+    this.loadSeconds = new Histogram({
+      name: 'hotswap_model_load_seconds',
+      help: 'Time to verify, load and warm up a model',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.swapSeconds = new Histogram({
+      name: 'hotswap_model_swap_seconds',
+      help: 'Time from a model record arriving to its first prediction',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.rejections = new Counter({
+      name: 'hotswap_model_rejections_total',
+      help: 'Model records rejected, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: 'hotswap_deadletter_records_total',
+      help: 'Data records sent to the dead-letter topic, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.info = new Gauge({
+      name: 'hotswap_serving_model_info',
+      help: 'The model version serving (value 1)',
+      labelNames: ['model', 'version', 'architecture'],
+      registers,
+    });
+  }
+
+  predicted(records: readonly PredictionRecord[], book: AccuracyBook): void {
+    if (records.length === 0) return;
+    this.batchSize.observe(records.length);
+    const now = Date.now();
+    for (const r of records) {
+      const outcome = r.correct === null ? 'unlabelled' : r.correct ? 'correct' : 'incorrect';
+      this.predictions.inc({ model: r.model.name, version: String(r.model.version), outcome });
+      this.latency.observe(Math.max(0, now - r.sampleCreatedAt) / 1000);
+    }
+    const overall = book.overall.value;
+    if (overall !== null) this.accuracy.set(overall);
+    for (const [key, acc] of book.byVersion) {
+      const [model, version] = key.split(':') as [string, string];
+      if (acc.value !== null) this.accuracyByVersion.set({ model, version }, acc.value);
+    }
+  }
+
+  swapped(model: ServableModel): void {
+    this.swaps.inc();
+    this.info.reset();
+    this.info.set({ model: model.record.name, version: String(model.record.version), architecture: model.record.architecture }, 1);
+  }
+
+  modelLoaded(ms: number): void {
+    this.loadSeconds.observe(ms / 1000);
+  }
+
+  swapLatency(seconds: number): void {
+    this.swapSeconds.observe(seconds);
+  }
+
+  modelRejected(reason: string): void {
+    this.rejections.inc({ reason });
+  }
+
+  deadLettered(reason: string): void {
+    this.deadLetters.inc({ reason });
+  }
+}

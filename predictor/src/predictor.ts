@@ -1,0 +1,274 @@
+import { hostname } from 'node:os';
+import {
+  ModelRejected,
+  modelCodec,
+  PREDICTION_CONTENT_TYPE,
+  type DataContract,
+  type InboundBatch,
+  type InboundRecord,
+  type KafkaClient,
+  type Logger,
+  type ModelRecord,
+  type OutboundRecord,
+  type PredictionRecord,
+  type RecordConsumer,
+  type RecordProducer,
+} from '@hotswap/shared';
+import { AccuracyBook } from './accuracy';
+import type { AccuracyLog } from './accuracy-log';
+import { assembleBatch, chunk, type SampleRejection } from './batch';
+import { loadServable, predictBatch, type ServableModel } from './loader';
+import type { PredictorMetrics } from './metrics';
+import { ModelRegistry, type ModelVersion } from './registry';
+
+export interface PredictorSettings {
+  dataTopic: string;
+  modelTopic: string;
+  predictionTopic: string;
+  deadLetterTopic: string;
+  groupId: string;
+  modelName: string;
+  batchSize: number;
+  maxModelBytes: number;
+  data: DataContract;
+}
+
+export interface PredictorParts {
+  kafka: KafkaClient;
+  logger: Logger;
+  accuracyLog: AccuracyLog;
+  metrics: PredictorMetrics;
+  onFatal: (e: Error) => void;
+}
+
+const REPLICA = `${hostname()}-${process.pid}`;
+
+/**
+ * The predictor: follows the model topic from its start (every replica reads every model), and
+ * consumes the data topic in a consumer group once a model is serving. Each fetched batch is
+ * predicted in chunks of at most batchSize with one tensor call each; a chunk's prediction
+ * records are acknowledged by the broker before its offsets are marked done (at-least-once).
+ */
+export class Predictor {
+  readonly registry: ModelRegistry<ServableModel>;
+  private readonly accuracy = new AccuracyBook();
+  private modelFeed: RecordConsumer | undefined;
+  private dataConsumer: RecordConsumer | undefined;
+  private producer: RecordProducer | undefined;
+  private dataStarted = false;
+  private caughtUp = false;
+  /** During catch-up only the newest records matter: older ones are kept but not loaded. */
+  private readonly backlog: ModelRecord[] = [];
+  private firstModelArrival = new Map<number, number>();
+
+  constructor(
+    private readonly settings: PredictorSettings,
+    private readonly parts: PredictorParts,
+  ) {
+    const { logger, metrics } = parts;
+    this.registry = new ModelRegistry<ServableModel>(
+      (v) => v.model.layers.dispose(),
+      (event) => {
+        if (event.kind === 'swapped') {
+          logger.info(
+            `swapped ${event.from === null ? 'in' : `v${event.from.version} ->`} ${event.to.name} v${event.to.version} (${event.to.model.record.architecture}, held-out accuracy ${event.to.model.record.metrics.accuracy.toFixed(4)})`,
+          );
+          metrics.swapped(event.to.model);
+        } else if (event.kind === 'discarded') {
+          logger.info(`discarded ${event.version.name} v${event.version.version}: ${event.why}`);
+        } else if (event.kind === 'disposed') {
+          logger.debug(`disposed ${event.version.name} v${event.version.version}`);
+        }
+      },
+    );
+  }
+
+  get serving(): ModelVersion<ServableModel> | null {
+    return this.registry.servingVersion;
+  }
+
+  get ready(): boolean {
+    return this.dataStarted;
+  }
+
+  async start(): Promise<void> {
+    const { kafka, logger } = this.parts;
+    this.producer = kafka.producer();
+    await this.producer.connect();
+    this.modelFeed = await kafka.readFromStart(
+      this.settings.modelTopic,
+      `hotswap-predictor-models-${REPLICA}`,
+      (record) => this.onModelRecord(record),
+      () => {
+        this.caughtUp = true;
+        void this.afterCatchUp().catch((e: Error) => this.parts.onFatal(e));
+      },
+    );
+    this.modelFeed.onCrash((e) => this.parts.onFatal(new Error(`model consumer failed: ${e.message}`)));
+    logger.info(`reading models of ${this.settings.modelName} from ${this.settings.modelTopic}`);
+  }
+
+  /** Loads the newest model found during catch-up (falling back to older ones), then serves. */
+  private async afterCatchUp(): Promise<void> {
+    const candidates = this.backlog.splice(0).sort((a, b) => b.version - a.version);
+    this.parts.logger.info(`model topic read: ${candidates.length} version(s) of ${this.settings.modelName} found`);
+    for (const record of candidates) {
+      if (await this.tryLoad(record)) break;
+    }
+    await this.startDataWhenReady();
+  }
+
+  private async onModelRecord(record: InboundRecord): Promise<void> {
+    const { logger, metrics } = this.parts;
+    if (record.key?.toString() !== this.settings.modelName) return;
+    const arrivedAt = Date.now();
+    if (record.value === null) return; // a tombstone: nothing to load
+    let model: ModelRecord;
+    try {
+      model = modelCodec.decode(record.value, record.headers);
+    } catch (e) {
+      logger.warn(`model record at ${record.topic}/${record.partition}@${record.offset} rejected: ${(e as Error).message}`);
+      metrics.modelRejected('undecodable');
+      return;
+    }
+    if (!this.caughtUp) {
+      this.backlog.push(model);
+      return;
+    }
+    this.firstModelArrival.set(model.version, arrivedAt);
+    await this.tryLoad(model);
+    await this.startDataWhenReady();
+  }
+
+  /** Verifies, loads and stages one version; logs and counts a rejection. True when staged. */
+  private async tryLoad(record: ModelRecord): Promise<boolean> {
+    const { logger, metrics } = this.parts;
+    if (this.registry.isStale(record.version)) {
+      logger.info(`ignoring ${record.name} v${record.version}: v${this.registry.newestVersion} is newer or the same`);
+      metrics.modelRejected('stale-version');
+      return false;
+    }
+    try {
+      const version = await loadServable(record, this.settings.data, { maxModelBytes: this.settings.maxModelBytes });
+      logger.info(
+        `loaded ${record.name} v${record.version} (${record.architecture}) in ${version.model.loadMs.toFixed(0)} ms; swapping at the next batch`,
+      );
+      metrics.modelLoaded(version.model.loadMs);
+      return this.registry.offer(version);
+    } catch (e) {
+      const reason = e instanceof ModelRejected ? e.reason : 'load-failed';
+      logger.error(e instanceof ModelRejected ? e.message : `model ${record.name} v${record.version} rejected: ${(e as Error).message}`);
+      metrics.modelRejected(reason);
+      return false;
+    }
+  }
+
+  private async startDataWhenReady(): Promise<void> {
+    if (this.dataStarted || !this.registry.hasModel) return;
+    this.dataStarted = true;
+    const consumer = this.parts.kafka.consumer({ groupId: this.settings.groupId, fromBeginning: true });
+    this.dataConsumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe([this.settings.dataTopic]);
+    consumer.onCrash((e) => this.parts.onFatal(new Error(`data consumer failed: ${e.message}`)));
+    await consumer.run((batch) => this.onDataBatch(batch));
+    this.parts.logger.info(`consuming ${this.settings.dataTopic} in group ${this.settings.groupId}`);
+  }
+
+  private async onDataBatch(batch: InboundBatch): Promise<void> {
+    for (const records of chunk(batch.records, this.settings.batchSize)) {
+      if (!batch.isActive()) return;
+      await this.predictChunk(records);
+      batch.markDone((records[records.length - 1] as InboundRecord).offset);
+      await batch.heartbeat();
+    }
+    await batch.commit();
+  }
+
+  private async predictChunk(records: InboundRecord[]): Promise<void> {
+    const { metrics } = this.parts;
+    const assembled = assembleBatch(records, this.settings.data);
+    const lease = this.registry.acquire();
+    const out: OutboundRecord[] = [];
+    const predictions: PredictionRecord[] = [];
+    const draft = this.accuracy.draft();
+    try {
+      const { model } = lease.version;
+      const rows = assembled.accepted.length;
+      if (rows > 0) {
+        const result = predictBatch(model, assembled.features, rows);
+        const now = Date.now();
+        const modelKey = `${lease.version.name}:${lease.version.version}`;
+        assembled.accepted.forEach(({ source, sample }, i) => {
+          const predicted = result.predicted[i] as number;
+          const correct = sample.label === null ? null : sample.label === predicted;
+          const { overall, model: perModel } = draft.record(modelKey, correct);
+          const prediction: PredictionRecord = {
+            sampleId: sample.sampleId,
+            dataset: sample.dataset,
+            model: { name: lease.version.name, version: lease.version.version },
+            predicted,
+            predictedClass: model.record.classNames[predicted] ?? String(predicted),
+            confidence: result.confidence[i] as number,
+            label: sample.label,
+            correct,
+            accuracy: overall.value,
+            count: overall.labelled,
+            predictions: overall.predictions,
+            modelAccuracy: perModel.value,
+            sampleCreatedAt: sample.createdAt,
+            predictedAt: now,
+            source: { topic: source.topic, partition: source.partition, offset: source.offset },
+            predictor: REPLICA,
+          };
+          predictions.push(prediction);
+          out.push({ key: sample.sampleId, value: JSON.stringify(prediction), headers: { 'content-type': PREDICTION_CONTENT_TYPE } });
+        });
+      }
+    } finally {
+      this.registry.release(lease);
+    }
+    const deadLetters = assembled.rejected.map(({ source, reason, detail }) => deadLetter(source, reason, detail));
+    await this.producer?.send(this.settings.predictionTopic, out);
+    await this.producer?.send(this.settings.deadLetterTopic, deadLetters);
+    // Only now are these predictions durable: count them.
+    this.accuracy.adopt(draft);
+    this.parts.accuracyLog.write(predictions);
+    metrics.predicted(predictions, this.accuracy);
+    for (const r of assembled.rejected) metrics.deadLettered(r.reason);
+    this.noteFirstPredictions(predictions);
+  }
+
+  /** Logs the time from a model record's arrival to its first prediction (the swap latency). */
+  private noteFirstPredictions(predictions: PredictionRecord[]): void {
+    const first = predictions[0];
+    if (first === undefined) return;
+    const arrived = this.firstModelArrival.get(first.model.version);
+    if (arrived === undefined) return;
+    this.firstModelArrival.delete(first.model.version);
+    const ms = first.predictedAt - arrived;
+    this.parts.logger.info(`first prediction by v${first.model.version} ${ms} ms after its record arrived`);
+    this.parts.metrics.swapLatency(ms / 1000);
+  }
+
+  async stop(): Promise<void> {
+    // Data first: the current batch finishes and its offsets commit before we leave the group.
+    await this.dataConsumer?.disconnect();
+    await this.modelFeed?.disconnect();
+    await this.producer?.disconnect();
+    this.registry.clear();
+  }
+}
+
+function deadLetter(source: InboundRecord, reason: SampleRejection, detail: string): OutboundRecord {
+  return {
+    key: source.key,
+    value: source.value ?? Buffer.alloc(0),
+    headers: {
+      ...source.headers,
+      'deadletter-reason': reason,
+      'deadletter-detail': detail,
+      'deadletter-source': `${source.topic}/${source.partition}@${source.offset}`,
+    },
+  };
+}

@@ -1,0 +1,115 @@
+/** A loaded, warmed-up model version, as the registry sees it: no TensorFlow here. */
+export interface ModelVersion<M> {
+  name: string;
+  version: number;
+  model: M;
+}
+
+export interface Lease<M> {
+  readonly version: ModelVersion<M>;
+}
+
+export type RegistryEvent<M> =
+  | { kind: 'staged'; version: ModelVersion<M> }
+  | { kind: 'swapped'; from: ModelVersion<M> | null; to: ModelVersion<M> }
+  | { kind: 'discarded'; version: ModelVersion<M>; why: string }
+  | { kind: 'disposed'; version: ModelVersion<M> };
+
+/**
+ * Which model version serves, and when a new one takes over. A new version is staged when it is
+ * ready; it takes the traffic at the next batch start (`acquire`), so a batch never mixes
+ * versions. A retired version is disposed once the last batch that leased it is released.
+ * Versions only move forward. Pure: disposal is a callback, nothing here knows TensorFlow.
+ */
+export class ModelRegistry<M> {
+  private serving: ModelVersion<M> | null = null;
+  private staged: ModelVersion<M> | null = null;
+  private readonly leases = new Map<ModelVersion<M>, number>();
+  private readonly retired = new Set<ModelVersion<M>>();
+
+  constructor(
+    private readonly dispose: (version: ModelVersion<M>) => void,
+    private readonly onEvent: (event: RegistryEvent<M>) => void = () => undefined,
+  ) {}
+
+  /** The newest version known: staged if any, else serving. New offers must beat it. */
+  get newestVersion(): number {
+    return this.staged?.version ?? this.serving?.version ?? 0;
+  }
+
+  get servingVersion(): ModelVersion<M> | null {
+    return this.serving;
+  }
+
+  get hasModel(): boolean {
+    return this.serving !== null || this.staged !== null;
+  }
+
+  /** True when a version this old would not be taken (for skipping work before loading it). */
+  isStale(version: number): boolean {
+    return version <= this.newestVersion;
+  }
+
+  /**
+   * Offers a ready version. Returns false (and disposes it) when it does not move forward;
+   * a staged version it replaces before ever serving is disposed at once.
+   */
+  offer(candidate: ModelVersion<M>): boolean {
+    if (this.isStale(candidate.version)) {
+      this.onEvent({ kind: 'discarded', version: candidate, why: `v${candidate.version} is not newer than v${this.newestVersion}` });
+      this.dispose(candidate);
+      return false;
+    }
+    if (this.staged !== null) {
+      this.onEvent({ kind: 'discarded', version: this.staged, why: `superseded by v${candidate.version} before serving` });
+      this.dispose(this.staged);
+    }
+    this.staged = candidate;
+    this.onEvent({ kind: 'staged', version: candidate });
+    return true;
+  }
+
+  /** Called at a batch start: swaps in the staged version, then leases the serving one. */
+  acquire(): Lease<M> {
+    if (this.staged !== null) {
+      const from = this.serving;
+      this.serving = this.staged;
+      this.staged = null;
+      this.onEvent({ kind: 'swapped', from, to: this.serving });
+      if (from !== null) {
+        this.retired.add(from);
+        this.disposeIfIdle(from);
+      }
+    }
+    const serving = this.serving;
+    if (serving === null) throw new Error('no model version is ready to serve');
+    this.leases.set(serving, (this.leases.get(serving) ?? 0) + 1);
+    return { version: serving };
+  }
+
+  /** Called at a batch end. */
+  release(lease: Lease<M>): void {
+    const count = this.leases.get(lease.version);
+    if (count === undefined) throw new Error(`v${lease.version.version} released more often than acquired`);
+    if (count === 1) this.leases.delete(lease.version);
+    else this.leases.set(lease.version, count - 1);
+    this.disposeIfIdle(lease.version);
+  }
+
+  /** Disposes every version (at shutdown); leases still held are the caller's bug. */
+  clear(): void {
+    for (const v of [this.serving, this.staged, ...this.retired]) if (v !== null) this.dispose(v);
+    this.serving = null;
+    this.staged = null;
+    this.retired.clear();
+    this.leases.clear();
+  }
+
+  private disposeIfIdle(version: ModelVersion<M>): void {
+    if (this.retired.has(version) && !this.leases.has(version)) {
+      this.retired.delete(version);
+      this.dispose(version);
+      this.onEvent({ kind: 'disposed', version });
+    }
+  }
+}

@@ -1,0 +1,251 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * Typed configuration, read once at start-up from flags, environment variables and defaults
+ * (in that order of precedence). A bad value fails fast with the setting's name and the value.
+ */
+
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    readonly value: string,
+    readonly expected: string,
+  ) {
+    super(`invalid ${setting}=${JSON.stringify(value)}: expected ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Thrown for --help; main prints the text and exits 0. */
+export class HelpRequested extends Error {
+  constructor(readonly text: string) {
+    super('help requested');
+    this.name = 'HelpRequested';
+  }
+}
+
+export interface Setting<T> {
+  /** Environment variable name, e.g. KAFKA_BROKERS; the flag is derived: --kafka-brokers. */
+  env: string;
+  description: string;
+  /** Default when neither flag nor env var is given; `undefined` makes the setting required. */
+  default?: T;
+  parse: (raw: string) => T;
+  /** What a valid value looks like, for error messages and --help. */
+  expected: string;
+}
+
+export type Spec = Record<string, Setting<unknown>>;
+export type ConfigOf<S extends Spec> = { [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
+
+/** A parser that throws a plain Error; wrapped into ConfigError by readConfig. */
+type Parser<T> = (raw: string) => T;
+
+export function setting<T>(env: string, description: string, expected: string, parse: Parser<T>, defaultValue?: T): Setting<T> {
+  return defaultValue === undefined ? { env, description, expected, parse } : { env, description, expected, parse, default: defaultValue };
+}
+
+export const parsers = {
+  string: (raw: string): string => {
+    if (raw.trim() === '') throw new Error('empty');
+    return raw.trim();
+  },
+  integer:
+    (min: number, max = Number.MAX_SAFE_INTEGER) =>
+    (raw: string): number => {
+      if (!/^-?\d+$/.test(raw.trim())) throw new Error('not an integer');
+      const n = Number(raw);
+      if (n < min || n > max) throw new Error('out of range');
+      return n;
+    },
+  number:
+    (min: number, max = Number.POSITIVE_INFINITY) =>
+    (raw: string): number => {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new Error('out of range');
+      return n;
+    },
+  boolean: (raw: string): boolean => {
+    const v = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    throw new Error('not a boolean');
+  },
+  oneOf:
+    <T extends string>(...choices: T[]) =>
+    (raw: string): T => {
+      const v = raw.trim() as T;
+      if (!choices.includes(v)) throw new Error('not a choice');
+      return v;
+    },
+  brokers: (raw: string): string[] => {
+    const list = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    if (list.length === 0) throw new Error('empty');
+    for (const b of list) {
+      const m = /^([^:\s]+):(\d{1,5})$/.exec(b);
+      if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new Error(`bad broker ${b}`);
+    }
+    return list;
+  },
+  /** A Kafka topic name as the broker accepts it. */
+  topic: (raw: string): string => {
+    const t = raw.trim();
+    if (!/^[a-zA-Z0-9._-]{1,249}$/.test(t) || t === '.' || t === '..') throw new Error('bad topic');
+    return t;
+  },
+};
+
+function flagName(env: string): string {
+  return '--' + env.toLowerCase().replace(/_/g, '-');
+}
+
+/** Parses argv flags of the form --name=value or --name value; bare --name means "true". */
+function parseFlags(argv: readonly string[], spec: Spec): Map<string, string> {
+  const byFlag = new Map<string, string>();
+  for (const s of Object.values(spec)) byFlag.set(flagName(s.env), s.env);
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('--')) throw new ConfigError('argument', arg, 'a --flag (see --help)');
+    const eq = arg.indexOf('=');
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    const env = byFlag.get(flag);
+    if (env === undefined) throw new ConfigError('flag', flag, 'a known flag (see --help)');
+    if (eq !== -1) {
+      out.set(env, arg.slice(eq + 1));
+    } else {
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith('--')) {
+        out.set(env, next);
+        i++;
+      } else {
+        out.set(env, 'true');
+      }
+    }
+  }
+  return out;
+}
+
+export function helpText(service: string, summary: string, spec: Spec): string {
+  const rows = Object.values(spec).map((s) => {
+    const def = s.default === undefined ? '(required)' : `default ${formatDefault(s.default)}`;
+    return `  ${flagName(s.env)}, ${s.env}\n      ${s.description} — ${s.expected}; ${def}`;
+  });
+  return `${service}: ${summary}\n\nEvery setting is a flag or an environment variable (the flag wins):\n${rows.join('\n')}\n`;
+}
+
+function formatDefault(v: unknown): string {
+  if (Array.isArray(v)) return v.join(',');
+  return String(v);
+}
+
+/**
+ * Reads the spec from argv and env. Throws HelpRequested on --help/-h and ConfigError on the
+ * first invalid value.
+ */
+export function readConfig<S extends Spec>(
+  service: string,
+  summary: string,
+  spec: S,
+  argv: readonly string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): ConfigOf<S> {
+  if (argv.includes('--help') || argv.includes('-h')) throw new HelpRequested(helpText(service, summary, spec));
+  const flags = parseFlags(argv, spec);
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(spec)) {
+    const raw = flags.get(s.env) ?? env[s.env];
+    if (raw === undefined || raw === '') {
+      if (s.default === undefined) throw new ConfigError(s.env, raw ?? '', `${s.expected} (required)`);
+      out[key] = s.default;
+      continue;
+    }
+    try {
+      out[key] = s.parse(raw);
+    } catch {
+      throw new ConfigError(s.env, raw, s.expected);
+    }
+  }
+  return out as ConfigOf<S>;
+}
+
+export interface KafkaConnectionSettings {
+  brokers: string[];
+  clientId: string;
+  ssl: boolean;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
+
+/**
+ * Reads a Java-style Kafka properties file (bootstrap.servers, security.protocol, sasl.*), so
+ * users can point every service at the same client.properties their other Kafka tools use.
+ */
+export function readKafkaProperties(path: string): Partial<KafkaConnectionSettings> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError('KAFKA_PROPERTIES_FILE', path, `a readable file (${(e as Error).message})`);
+  }
+  const props = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#') || t.startsWith('!')) continue;
+    const m = /^([^=:\s]+)\s*[=:]\s*(.*)$/.exec(t);
+    if (m) props.set(m[1] as string, (m[2] as string).trim());
+  }
+  const out: Partial<KafkaConnectionSettings> = {};
+  const servers = props.get('bootstrap.servers');
+  if (servers !== undefined) {
+    try {
+      out.brokers = parsers.brokers(servers);
+    } catch {
+      throw new ConfigError('bootstrap.servers', servers, 'host:port[,host:port...]');
+    }
+  }
+  const protocol = (props.get('security.protocol') ?? 'PLAINTEXT').toUpperCase();
+  if (!['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'].includes(protocol)) {
+    throw new ConfigError('security.protocol', protocol, 'PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL');
+  }
+  out.ssl = protocol === 'SSL' || protocol === 'SASL_SSL';
+  if (protocol.startsWith('SASL')) {
+    const mechanismRaw = (props.get('sasl.mechanism') ?? 'PLAIN').toLowerCase();
+    const mechanism = mechanismRaw as 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism)) {
+      throw new ConfigError('sasl.mechanism', mechanismRaw, 'PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512');
+    }
+    const jaas = props.get('sasl.jaas.config') ?? '';
+    const username = props.get('sasl.username') ?? /username="([^"]*)"/.exec(jaas)?.[1];
+    const password = props.get('sasl.password') ?? /password="([^"]*)"/.exec(jaas)?.[1];
+    if (username === undefined || password === undefined) {
+      throw new ConfigError('sasl.jaas.config', jaas, 'username="..." and password="..." for SASL');
+    }
+    out.sasl = { mechanism, username, password };
+  }
+  return out;
+}
+
+/** Settings every service shares: where Kafka is and how to reach it. */
+export const kafkaSpec = {
+  brokers: setting('KAFKA_BROKERS', 'Kafka bootstrap servers', 'host:port[,host:port...]', parsers.brokers, ['127.0.0.1:9092']),
+  kafkaPropertiesFile: setting(
+    'KAFKA_PROPERTIES_FILE',
+    'Java-style client properties (bootstrap.servers, security.protocol, sasl.*); overrides KAFKA_BROKERS',
+    'a file path',
+    parsers.string,
+    '',
+  ),
+  clientId: setting('KAFKA_CLIENT_ID', 'client id sent to the broker', 'a string', parsers.string, 'hotswap'),
+};
+
+export function kafkaConnectionSettings(cfg: {
+  brokers: string[];
+  kafkaPropertiesFile: string;
+  clientId: string;
+}): KafkaConnectionSettings {
+  const fromFile = cfg.kafkaPropertiesFile === '' ? {} : readKafkaProperties(cfg.kafkaPropertiesFile);
+  return { brokers: cfg.brokers, clientId: cfg.clientId, ssl: false, ...fromFile };
+}

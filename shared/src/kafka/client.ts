@@ -1,0 +1,332 @@
+// The only module that imports kafkajs: everything else speaks in the types below.
+import { Kafka, logLevel, CompressionTypes, type Consumer, type Producer, type LogEntry, type IHeaders, type SASLOptions } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import type { KafkaConnectionSettings } from '../config';
+import type { MessageHeaders } from '../schemas/codec';
+import type { Logger } from '../telemetry/logger';
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  /** Topic configs, e.g. { 'cleanup.policy': 'compact' }. */
+  config?: Record<string, string>;
+}
+
+export interface OutboundRecord {
+  key?: string | Buffer | null;
+  value: Buffer | string;
+  headers?: MessageHeaders;
+  partition?: number;
+  timestamp?: number;
+}
+
+export interface InboundRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: MessageHeaders;
+  /** Record timestamp (ms since epoch). */
+  timestamp: number;
+}
+
+/** One fetched run of records from one partition, and the hooks to mark progress. */
+export interface InboundBatch {
+  topic: string;
+  partition: number;
+  records: InboundRecord[];
+  /** Offset after the last record in the partition, as the broker sees it now. */
+  highWatermark: string;
+  /** Marks records up to and including `offset` as done (they are committed later). */
+  markDone(offset: string): void;
+  commit(): Promise<void>;
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping or lost the partition: stop work on this batch. */
+  isActive(): boolean;
+}
+
+export type BatchHandler = (batch: InboundBatch) => Promise<void>;
+
+function toHeaders(headers: IHeaders | undefined): MessageHeaders {
+  const out: MessageHeaders = {};
+  if (headers === undefined) return out;
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined) continue;
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) out[k] = first.toString();
+  }
+  return out;
+}
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** A producer of records to any topic; `send` resolves once the broker acknowledged (acks=all). */
+export class RecordProducer {
+  constructor(private readonly producer: Producer) {}
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  async send(topic: string, records: OutboundRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.producer.send({
+      topic,
+      acks: -1,
+      compression: CompressionTypes.None,
+      messages: records.map((r) => ({
+        key: r.key ?? null,
+        value: r.value,
+        ...(r.headers === undefined ? {} : { headers: r.headers }),
+        ...(r.partition === undefined ? {} : { partition: r.partition }),
+        ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
+      })),
+    });
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  /** Read from the earliest offset when the group has no committed offset. */
+  fromBeginning: boolean;
+  /** Upper bound on bytes fetched per partition per request. */
+  maxBytesPerPartition?: number;
+  sessionTimeoutMs?: number;
+}
+
+/** A consumer group member that hands batches to one handler, one partition batch at a time. */
+export class RecordConsumer {
+  private running = false;
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly options: ConsumerOptions,
+  ) {}
+
+  async connect(): Promise<void> {
+    await this.consumer.connect();
+  }
+
+  async subscribe(topics: string[]): Promise<void> {
+    await this.consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning });
+  }
+
+  /** Starts fetching; the handler must call markDone for what it finished. Returns at once. */
+  async run(handler: BatchHandler): Promise<void> {
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1000,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }) => {
+        await handler({
+          topic: batch.topic,
+          partition: batch.partition,
+          highWatermark: batch.highWatermark,
+          records: batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key ?? null,
+            value: m.value ?? null,
+            headers: toHeaders(m.headers),
+            timestamp: Number(m.timestamp),
+          })),
+          markDone: (offset) => resolveOffset(offset),
+          commit: () => commitOffsetsIfNecessary(),
+          heartbeat: () => heartbeat(),
+          isActive: () => isRunning() && !isStale(),
+        });
+      },
+    });
+  }
+
+  pause(topics: string[]): void {
+    this.consumer.pause(topics.map((topic) => ({ topic })));
+  }
+
+  resume(topics: string[]): void {
+    this.consumer.resume(topics.map((topic) => ({ topic })));
+  }
+
+  /** Called with the consumer's fatal crash (after kafkajs gave up restarting it). */
+  onCrash(listener: (error: Error) => void): void {
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      const payload = event.payload as { error: Error; restart: boolean };
+      if (!payload.restart) listener(payload.error);
+    });
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Stops fetching, lets the current batch finish, commits what was marked done, leaves the group. */
+  async disconnect(): Promise<void> {
+    this.running = false;
+    await this.consumer.disconnect();
+  }
+}
+
+/** Entry point to a Kafka cluster for one service. */
+export class KafkaClient {
+  private readonly kafka: Kafka;
+
+  constructor(
+    settings: KafkaConnectionSettings,
+    private readonly logger: Logger,
+  ) {
+    this.kafka = new Kafka({
+      clientId: settings.clientId,
+      brokers: settings.brokers,
+      ssl: settings.ssl,
+      ...(settings.sasl === undefined ? {} : { sasl: settings.sasl as SASLOptions }),
+      connectionTimeout: 3000,
+      // Wait out a broker that is still starting: ~1 min of capped exponential backoff.
+      retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 15 },
+      logLevel: logLevel.WARN,
+      logCreator:
+        () =>
+        ({ level, log }: LogEntry) => {
+          const { message, ...extra } = log;
+          this.logger.log(LEVELS[level] ?? 'info', `kafka: ${message}`, extra);
+        },
+    });
+  }
+
+  /** Creates the topics that are missing, with their configs; existing topics are left as they are. */
+  async ensureTopics(specs: TopicSpec[]): Promise<string[]> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = specs.filter((s) => !existing.has(s.topic));
+      if (missing.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((s) => ({
+            topic: s.topic,
+            numPartitions: s.partitions,
+            replicationFactor: -1,
+            configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+          })),
+        });
+      }
+      return missing.map((s) => s.topic);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** The next offset to be written in each partition of a topic, right now. */
+  async endOffsets(topic: string): Promise<Map<number, string>> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return new Map(offsets.map((o) => [o.partition, o.high]));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Offsets a consumer group has committed on a topic (-1 where none). */
+  async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return new Map((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * Reads a topic from its first record with a private consumer group, so this reader sees every
+   * record whatever other readers do. `onCaughtUp` fires once, when the records that were in the
+   * topic at the start have all been handed to `onRecord`; reading then goes on until disconnect.
+   */
+  async readFromStart(
+    topic: string,
+    groupPrefix: string,
+    onRecord: (record: InboundRecord) => Promise<void>,
+    onCaughtUp: () => void,
+  ): Promise<RecordConsumer> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    let ranges: { partition: number; low: string; high: string }[];
+    try {
+      ranges = await admin.fetchTopicOffsets(topic);
+    } finally {
+      await admin.disconnect();
+    }
+    // Partitions still holding records we have not read yet, with the offset to reach.
+    const pending = new Map(ranges.filter((r) => Number(r.high) > Number(r.low)).map((r) => [r.partition, Number(r.high)]));
+    let caughtUp = false;
+    const check = (): void => {
+      if (!caughtUp && pending.size === 0) {
+        caughtUp = true;
+        onCaughtUp();
+      }
+    };
+    const consumer = this.consumer({
+      groupId: `${groupPrefix}-${randomUUID()}`,
+      fromBeginning: true,
+      maxBytesPerPartition: 64 * 1024 * 1024,
+    });
+    await consumer.connect();
+    await consumer.subscribe([topic]);
+    await consumer.run(async (batch) => {
+      for (const record of batch.records) {
+        if (!batch.isActive()) return;
+        await onRecord(record);
+        batch.markDone(record.offset);
+        const target = pending.get(batch.partition);
+        if (target !== undefined && Number(record.offset) + 1 >= target) pending.delete(batch.partition);
+      }
+      // A compacted topic may end in removed records: the high watermark says we are past them.
+      const target = pending.get(batch.partition);
+      if (target !== undefined && Number(batch.highWatermark) >= target && batch.records.length === 0) pending.delete(batch.partition);
+      check();
+    });
+    check();
+    return consumer;
+  }
+
+  producer(): RecordProducer {
+    return new RecordProducer(
+      this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      }),
+    );
+  }
+
+  consumer(options: ConsumerOptions): RecordConsumer {
+    return new RecordConsumer(
+      this.kafka.consumer({
+        groupId: options.groupId,
+        allowAutoTopicCreation: false,
+        sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+        heartbeatInterval: 3000,
+        maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+        maxWaitTimeInMs: 200,
+        retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 15 },
+      }),
+      options,
+    );
+  }
+}

@@ -1,0 +1,61 @@
+import { ConfigError, HelpRequested } from './config';
+
+/** Something with a start and a stop, run by main.ts. */
+export interface Service {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const EXIT_CONFIG = 2;
+
+/**
+ * Runs a service's main: configuration errors print one line and exit 2, --help prints and exits
+ * 0, SIGINT/SIGTERM call stop once (a second signal exits at once), and a fatal error exits 1.
+ */
+export function runMain(service: string, main: (onFatal: (e: Error) => void) => Promise<Service>): void {
+  let running: Service | undefined;
+  let stopping = false;
+  const stop = (code: number): void => {
+    if (stopping) return;
+    stopping = true;
+    const done = (running?.stop() ?? Promise.resolve()).then(
+      () => process.exit(code),
+      (e: Error) => {
+        process.stderr.write(`${service}: error while stopping: ${e.message}\n`);
+        process.exit(1);
+      },
+    );
+    void done;
+  };
+  const onFatal = (e: Error): void => {
+    process.stderr.write(`${service}: fatal: ${e.stack ?? e.message}\n`);
+    stop(1);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) {
+        process.stderr.write(`${service}: second ${signal}, exiting now\n`);
+        process.exit(130);
+      }
+      stop(0);
+    });
+  }
+  main(onFatal).then(
+    (service) => {
+      running = service;
+      if (stopping) void service.stop();
+    },
+    (e: unknown) => {
+      if (e instanceof HelpRequested) {
+        process.stdout.write(e.text);
+        process.exit(0);
+      }
+      if (e instanceof ConfigError) {
+        process.stderr.write(`${service}: ${e.message}\n`);
+        process.exit(EXIT_CONFIG);
+      }
+      process.stderr.write(`${service}: failed to start: ${(e as Error).stack ?? String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

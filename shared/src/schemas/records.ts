@@ -1,0 +1,68 @@
+import { AvroCodec, loadSchema } from './codec';
+
+export type FeatureType = 'UINT8' | 'FLOAT32';
+
+/** A sample on the data topic (schemas/sample.avsc). */
+export interface SampleRecord {
+  sampleId: string;
+  dataset: string;
+  createdAt: number;
+  shape: number[];
+  dtype: FeatureType;
+  features: Buffer;
+  label: number | null;
+}
+
+export interface HeldOutMetrics {
+  accuracy: number;
+  loss: number;
+  testSamples: number;
+  trainSamples: number;
+  epochs: number;
+  trainSeconds: number;
+}
+
+/** A model version on the model topic (schemas/model.avsc). */
+export interface ModelRecord {
+  name: string;
+  version: number;
+  createdAt: number;
+  dataset: string;
+  architecture: string;
+  inputShape: number[];
+  classNames: string[];
+  topology: string;
+  weightSpecs: string;
+  weights: Buffer;
+  weightsSha256: string;
+  backend: string;
+  metrics: HeldOutMetrics;
+}
+
+/** A prediction on the prediction topic: JSON, one object per message. */
+export interface PredictionRecord {
+  sampleId: string;
+  dataset: string;
+  model: { name: string; version: number };
+  predicted: number;
+  predictedClass: string;
+  confidence: number;
+  label: number | null;
+  correct: boolean | null;
+  /** Running accuracy over the labelled samples this predictor has seen, null before the first. */
+  accuracy: number | null;
+  /** Labelled samples behind `accuracy`. */
+  count: number;
+  /** All predictions this predictor has made, this one included. */
+  predictions: number;
+  /** Accuracy of this model version so far, on this predictor. */
+  modelAccuracy: number | null;
+  sampleCreatedAt: number;
+  predictedAt: number;
+  source: { topic: string; partition: number; offset: string };
+  predictor: string;
+}
+
+export const sampleCodec = new AvroCodec<SampleRecord>(loadSchema('sample.avsc'), 'application/vnd.hotswap.sample+avro');
+export const modelCodec = new AvroCodec<ModelRecord>(loadSchema('model.avsc'), 'application/vnd.hotswap.model+avro');
+export const PREDICTION_CONTENT_TYPE = 'application/json';

@@ -1,0 +1,60 @@
+import { createServer, type Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+
+/** A per-service registry with the default process metrics, labelled with the service name. */
+export function createRegistry(service: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** Serves /metrics (Prometheus text format) and /healthz on the given port; 0 picks a free one. */
+export class MetricsServer {
+  private server: Server | undefined;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly port: number,
+    private readonly host = '0.0.0.0',
+    private readonly healthy: () => boolean = () => true,
+  ) {}
+
+  async start(): Promise<number> {
+    const server = createServer((req, res) => {
+      if (req.url === '/metrics') {
+        this.registry
+          .metrics()
+          .then((text) => {
+            res.writeHead(200, { 'content-type': this.registry.contentType });
+            res.end(text);
+          })
+          .catch((e: Error) => {
+            res.writeHead(500, { 'content-type': 'text/plain' });
+            res.end(`metrics failed: ${e.message}\n`);
+          });
+      } else if (req.url === '/healthz') {
+        const ok = this.healthy();
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
+        res.end(ok ? 'ok\n' : 'not ready\n');
+      } else {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('not found: try /metrics or /healthz\n');
+      }
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, this.host, () => resolve());
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.server = undefined;
+  }
+}

@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs';
+
+export { tf };
+
+/** TensorFlow.js backends in the order we prefer them: native, then WebAssembly, then pure JS. */
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+export type BackendPreference = BackendName | 'auto';
+
+export interface BackendChoice {
+  backend: BackendName;
+  /** One line saying why this backend, for the start-up log. */
+  reason: string;
+}
+
+/** Loads a backend's package and makes it active; throws with the cause when it cannot. */
+async function activate(name: BackendName): Promise<void> {
+  if (name === 'tensorflow') {
+    // Registers the native backend; throws when the addon was never built (install script held back).
+    require('@tensorflow/tfjs-node');
+  } else if (name === 'wasm') {
+    const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+    // Point at the .wasm files inside the package, so no network fetch is ever tried.
+    const dir = require.resolve('@tensorflow/tfjs-backend-wasm/package.json').replace(/package\.json$/, 'dist/');
+    wasm.setWasmPaths(dir);
+  }
+  if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') returned false`);
+  await tf.ready();
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0] as string;
+}
+
+let chosen: BackendChoice | undefined;
+
+/**
+ * Picks the backend once per process. `auto` tries native, wasm, cpu in order and says why
+ * each one before the chosen was passed over; a forced backend that fails is an error.
+ */
+export async function selectBackend(preference: BackendPreference = 'auto'): Promise<BackendChoice> {
+  if (chosen !== undefined) {
+    if (preference !== 'auto' && preference !== chosen.backend) {
+      throw new Error(`TensorFlow backend already chosen as ${chosen.backend}, cannot switch to ${preference}`);
+    }
+    return chosen;
+  }
+  if (preference !== 'auto') {
+    try {
+      await activate(preference);
+    } catch (e) {
+      throw new Error(`TF_BACKEND=${preference} is not available: ${firstLine(e)}`);
+    }
+    chosen = { backend: preference, reason: `forced by TF_BACKEND=${preference}` };
+    return chosen;
+  }
+  const passedOver: string[] = [];
+  for (const name of BACKENDS) {
+    try {
+      await activate(name);
+      const why = passedOver.length === 0 ? 'first choice' : `passed over ${passedOver.join('; ')}`;
+      chosen = { backend: name, reason: why };
+      return chosen;
+    } catch (e) {
+      passedOver.push(`${name} (${firstLine(e)})`);
+    }
+  }
+  throw new Error(`no TensorFlow.js backend could be started: ${passedOver.join('; ')}`);
+}
