@@ -139,6 +139,7 @@ export function helpText(service: string, summary: string, spec: Spec): string {
 
 function formatDefault(v: unknown): string {
   if (Array.isArray(v)) return v.join(',');
+  if (v === '') return 'none';
   return String(v);
 }
 

@@ -1,0 +1,34 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+/**
+ * Mocha global setup: the integration tests run against a real Kafka broker. With KAFKA_BROKERS
+ * set we use that one; otherwise the project's script starts a fresh local broker on
+ * TEST_KAFKA_PORT (default 19092, away from a developer's 9092) and stops it afterwards.
+ */
+const REPO = join(__dirname, '..', '..', '..');
+const KAFKA_SCRIPT = join(REPO, 'scripts', 'kafka', 'kafka.sh');
+let startedPort: string | undefined;
+
+export function mochaGlobalSetup(): void {
+  if (process.env['KAFKA_BROKERS'] !== undefined && process.env['KAFKA_BROKERS'] !== '') {
+    process.env['HOTSWAP_TEST_BROKERS'] = process.env['KAFKA_BROKERS'];
+    return;
+  }
+  const port = process.env['TEST_KAFKA_PORT'] ?? '19092';
+  process.stderr.write(`starting a fresh local Kafka on 127.0.0.1:${port} for the integration tests\n`);
+  execFileSync('bash', [KAFKA_SCRIPT, 'start'], {
+    env: { ...process.env, KAFKA_PORT: port, KAFKA_FRESH: '1' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  startedPort = port;
+  process.env['HOTSWAP_TEST_BROKERS'] = `127.0.0.1:${port}`;
+}
+
+export function mochaGlobalTeardown(): void {
+  if (startedPort === undefined) return;
+  execFileSync('bash', [KAFKA_SCRIPT, 'stop'], {
+    env: { ...process.env, KAFKA_PORT: startedPort },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}

@@ -1,0 +1,184 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KafkaClient, createLogger, type InboundRecord } from '@hotswap/shared';
+
+export const REPO = join(__dirname, '..', '..', '..');
+
+export function brokers(): string {
+  const b = process.env['HOTSWAP_TEST_BROKERS'];
+  if (b === undefined) throw new Error('HOTSWAP_TEST_BROKERS is not set: the global setup did not run');
+  return b;
+}
+
+/** Topic and group names no other test uses, so tests share one broker without interfering. */
+export function isolatedNames(label: string) {
+  const id = `${label}-${randomBytes(3).toString('hex')}`;
+  return {
+    id,
+    dataTopic: `t.${id}.data`,
+    modelTopic: `t.${id}.model`,
+    predictionTopic: `t.${id}.prediction`,
+    deadLetterTopic: `t.${id}.deadletter`,
+    group: `g.${id}`,
+  };
+}
+
+export function tempDir(label: string): string {
+  return mkdtempSync(join(tmpdir(), `hotswap-${label}-`));
+}
+
+/** A service running as its own process, as a user would run it: node <service>/dist/main.js. */
+export class ServiceProcess {
+  readonly child: ChildProcess;
+  readonly lines: string[] = [];
+  private readonly waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(
+    readonly service: 'datagenerator' | 'modelgenerator' | 'predictor',
+    env: Record<string, string>,
+    args: string[] = [],
+  ) {
+    this.child = spawn(process.execPath, [join(REPO, service, 'dist', 'main.js'), ...args], {
+      cwd: REPO,
+      env: { ...process.env, KAFKA_BROKERS: brokers(), METRICS_PORT: '-1', LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const onData = (chunk: Buffer): void => {
+      for (const line of chunk.toString().split('\n')) {
+        if (line === '') continue;
+        this.lines.push(line);
+        if (process.env['HOTSWAP_TEST_VERBOSE'] === '1') process.stderr.write(`[${service}] ${line}\n`);
+        for (const w of [...this.waiters]) {
+          if (w.pattern.test(line)) {
+            this.waiters.splice(this.waiters.indexOf(w), 1);
+            w.resolve(line);
+          }
+        }
+      }
+    };
+    this.child.stdout?.on('data', onData);
+    this.child.stderr?.on('data', onData);
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolves with the first line (already seen or future) matching the pattern. */
+  waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+    const seen = this.lines.find((l) => pattern.test(l));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new Error(
+            `${this.service}: no line matching ${pattern} within ${timeoutMs} ms; last lines:\n${this.lines.slice(-15).join('\n')}`,
+          ),
+        );
+      }, timeoutMs);
+      this.waiters.push({
+        pattern,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+      });
+      void this.exited.then((code) => {
+        clearTimeout(timer);
+        reject(
+          new Error(`${this.service} exited (${code}) before a line matching ${pattern}; last lines:\n${this.lines.slice(-15).join('\n')}`),
+        );
+      });
+    });
+  }
+
+  /** Resolves with the exit code, failing if the process outlives the timeout. */
+  async exitCode(timeoutMs = 60_000): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${this.service} still running after ${timeoutMs} ms:\n${this.lines.slice(-15).join('\n')}`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** SIGTERM, then the exit code; SIGKILL if it does not exit in time (and fail). */
+  async stop(timeoutMs = 20_000): Promise<number | null> {
+    if (!this.running) return this.child.exitCode;
+    this.child.kill('SIGTERM');
+    try {
+      return await this.exitCode(timeoutMs);
+    } catch (e) {
+      this.child.kill('SIGKILL');
+      throw e;
+    }
+  }
+}
+
+/** Reads a topic from its start until `done` says enough, or fails at the timeout with what it has. */
+export async function readTopic(topic: string, done: (records: InboundRecord[]) => boolean, timeoutMs = 60_000): Promise<InboundRecord[]> {
+  const logger = createLogger({ service: 'test-reader', level: 'error' });
+  const kafka = new KafkaClient({ brokers: brokers().split(','), clientId: 'hotswap-test', ssl: false }, logger);
+  const records: InboundRecord[] = [];
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const consumer = await kafka.readFromStart(
+    topic,
+    'hotswap-test-reader',
+    async (r) => {
+      records.push(r);
+      if (done(records)) finish();
+    },
+    () => {
+      if (done(records)) finish();
+    },
+  );
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      finished,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`topic ${topic}: condition not met within ${timeoutMs} ms (${records.length} records read)`)),
+          timeoutMs,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect();
+  }
+  return records;
+}
+
+/** Parsed prediction records in the order this predictor made them. */
+export function predictionsOf(records: InboundRecord[]): PredictionLike[] {
+  return records.map((r) => JSON.parse((r.value as Buffer).toString()) as PredictionLike).sort((a, b) => a.predictions - b.predictions);
+}
+
+export interface PredictionLike {
+  sampleId: string;
+  model: { name: string; version: number };
+  predicted: number;
+  label: number | null;
+  correct: boolean | null;
+  accuracy: number | null;
+  count: number;
+  predictions: number;
+  predictor: string;
+}
