@@ -32,6 +32,7 @@ export default tseslint.config(
   { files: ['shared/src/kafka/client.ts'], rules: { 'no-restricted-imports': 'off' } },
   {
     files: ['scripts/**/*.js'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
     languageOptions: {
       sourceType: 'commonjs',
       globals: {

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO, ServiceProcess, brokers, isolatedNames, predictionsOf, readTopic, tempDir } from './support/services';
+import { REPO, ServiceProcess, brokers, isolatedNames, predictionsOf, readAll, readTopic, tempDir } from './support/services';
 
 const run = promisify(execFile);
 
@@ -33,7 +33,7 @@ describe('pipeline on a real broker', function () {
       UNLABELLED_RATIO: '0.1',
     });
     assert.equal(await data.exitCode(), 0);
-    const models = new ServiceProcess('modelgenerator', { ...common, MODEL_SCHEDULE: 'mlp:16@2000x1', MODEL_INTERVAL_MS: '0' });
+    const models = new ServiceProcess('modelgenerator', { ...common, MODEL_SCHEDULE: 'mlp:64@6000x2', MODEL_INTERVAL_MS: '0' });
     assert.equal(await models.exitCode(120_000), 0, models.lines.join('\n'));
     const records = await readTopic(names.predictionTopic, (r) => r.length >= SAMPLES);
     predictions = predictionsOf(records);
@@ -53,7 +53,7 @@ describe('pipeline on a real broker', function () {
     );
     // No late duplicate either: give the predictor a moment, then count again.
     await new Promise((r) => setTimeout(r, 2000));
-    const again = await readTopic(names.predictionTopic, () => true, 30_000);
+    const again = await readAll(names.predictionTopic);
     assert.equal(again.length, SAMPLES);
   });
 

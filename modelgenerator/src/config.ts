@@ -32,7 +32,7 @@ export const modelgeneratorSpec = {
   ),
   schedule: setting(
     'MODEL_SCHEDULE',
-    'versions to train: preset (quick, default) or arch:widths@samples x epochs, comma-separated',
+    'versions to train: preset (quick, mlp, full; default = full on native TensorFlow, else mlp) or arch:widths@samples x epochs, comma-separated',
     'e.g. mlp:32@2000x1,mlp:256-128@allx5',
     (raw: string) => {
       parseSchedule(raw);

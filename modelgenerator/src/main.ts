@@ -65,7 +65,7 @@ runMain('modelgenerator', async (onFatal) => {
     split,
     seed: cfg.seed,
     modelName,
-    plans: parseSchedule(cfg.schedule),
+    plans: parseSchedule(cfg.schedule, tf.backend),
     firstVersion,
     intervalMs: cfg.intervalMs,
     backend: tf.backend,

@@ -11,7 +11,13 @@ describe('training schedule', () => {
 
   it('expands presets, each of which parses', () => {
     for (const name of Object.keys(SCHEDULE_PRESETS)) assert.ok(parseSchedule(name).length >= 2, name);
-    assert.equal(describePlan(parseSchedule('default')[2]!), 'mlp(256-128)');
+    assert.equal(describePlan(parseSchedule('mlp')[2]!), 'mlp(256-128)');
+  });
+
+  it('trains a CNN by default only on native TensorFlow, where convolutions have gradients and speed', () => {
+    assert.equal(parseSchedule('default', 'tensorflow').at(-1)?.architecture, 'cnn');
+    assert.ok(parseSchedule('default', 'wasm').every((p) => p.architecture === 'mlp'));
+    assert.ok(parseSchedule('default', 'cpu').every((p) => p.architecture === 'mlp'));
   });
 
   it('says which plan is malformed', () => {

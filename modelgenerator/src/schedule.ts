@@ -12,9 +12,17 @@ export interface TrainingPlan {
 export const SCHEDULE_PRESETS: Record<string, string> = {
   // Seconds per version on any backend: for tests and demos.
   quick: 'mlp:16@1000x1,mlp:64@4000x2',
-  // Minutes in all on the pure-JS/wasm backends; ~0.75, ~0.83, ~0.87 on Fashion-MNIST.
-  default: 'mlp:32@2000x1,mlp:128@15000x2,mlp:256-128@allx6',
+  // MLPs only: trains on every backend (wasm has no convolution gradients). Fashion-MNIST held-out:
+  // 0.62, 0.83, 0.89 (native, 23 s in all).
+  mlp: 'mlp:32@2000x1,mlp:128@15000x2,mlp:256-128@allx6',
+  // The MLPs, then a CNN: 0.927 on Fashion-MNIST held-out after 12 epochs (283 s native, 2 cores).
+  full: 'mlp:32@2000x1,mlp:128@15000x2,mlp:256-128@allx6,cnn:32-64@allx12',
 };
+
+/** `default` is `full` where convolutions train fast (native TensorFlow), `mlp` elsewhere. */
+export function defaultPreset(backend: string): 'full' | 'mlp' {
+  return backend === 'tensorflow' ? 'full' : 'mlp';
+}
 
 const PLAN_PATTERN = /^(mlp|cnn):(\d+(?:-\d+)*)@(all|\d+)x(\d+)$/;
 
@@ -22,8 +30,9 @@ const PLAN_PATTERN = /^(mlp|cnn):(\d+(?:-\d+)*)@(all|\d+)x(\d+)$/;
  * Parses a schedule: a preset name, or comma-separated plans `arch:widths@samples x epochs`,
  * e.g. `mlp:32@2000x1,mlp:256-128@allx5,cnn:32-64@allx8`.
  */
-export function parseSchedule(text: string): TrainingPlan[] {
-  const spec = SCHEDULE_PRESETS[text.trim()] ?? text;
+export function parseSchedule(text: string, backend = 'cpu'): TrainingPlan[] {
+  const name = text.trim() === 'default' ? defaultPreset(backend) : text.trim();
+  const spec = SCHEDULE_PRESETS[name] ?? text;
   const plans = spec.split(',').map((part) => {
     const m = PLAN_PATTERN.exec(part.trim());
     if (m === null) throw new Error(`plan "${part.trim()}" is not arch:widths@samples x epochs, e.g. mlp:128@all x3`);

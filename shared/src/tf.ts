@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from './config';
 
 export { tf };
 
@@ -13,10 +14,15 @@ export interface BackendChoice {
   reason: string;
 }
 
-/** Loads a backend's package and makes it active; throws with the cause when it cannot. */
-async function activate(name: BackendName): Promise<void> {
+/**
+ * Loads a backend's package and makes it active; throws with the cause when it cannot. Services
+ * call selectBackend once; tests and benchmarks that compare backends call this directly.
+ */
+export async function activateBackend(name: BackendName): Promise<void> {
   if (name === 'tensorflow') {
-    // Registers the native backend; throws when the addon was never built (install script held back).
+    // TensorFlow's C++ start-up chatter (oneDNN, CPU features) is noise in our logs unless asked for.
+    process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '2';
+    // Registers the native backend; throws when the addon was never built (see scripts/tfjs-native.sh).
     require('@tensorflow/tfjs-node');
   } else if (name === 'wasm') {
     const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
@@ -47,9 +53,9 @@ export async function selectBackend(preference: BackendPreference = 'auto'): Pro
   }
   if (preference !== 'auto') {
     try {
-      await activate(preference);
+      await activateBackend(preference);
     } catch (e) {
-      throw new Error(`TF_BACKEND=${preference} is not available: ${firstLine(e)}`);
+      throw new ConfigError('TF_BACKEND', preference, `an installed backend; ${preference} is not (${firstLine(e)})`);
     }
     chosen = { backend: preference, reason: `forced by TF_BACKEND=${preference}` };
     return chosen;
@@ -57,7 +63,7 @@ export async function selectBackend(preference: BackendPreference = 'auto'): Pro
   const passedOver: string[] = [];
   for (const name of BACKENDS) {
     try {
-      await activate(name);
+      await activateBackend(name);
       const why = passedOver.length === 0 ? 'first choice' : `passed over ${passedOver.join('; ')}`;
       chosen = { backend: name, reason: why };
       return chosen;

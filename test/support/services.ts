@@ -131,7 +131,16 @@ export class ServiceProcess {
 }
 
 /** Reads a topic from its start until `done` says enough, or fails at the timeout with what it has. */
-export async function readTopic(topic: string, done: (records: InboundRecord[]) => boolean, timeoutMs = 60_000): Promise<InboundRecord[]> {
+export function readTopic(topic: string, done: (records: InboundRecord[]) => boolean, timeoutMs = 60_000): Promise<InboundRecord[]> {
+  return readTopicUntil(topic, done, timeoutMs, () => undefined);
+}
+
+async function readTopicUntil(
+  topic: string,
+  done: (records: InboundRecord[]) => boolean,
+  timeoutMs: number,
+  onCaughtUp: () => void,
+): Promise<InboundRecord[]> {
   const logger = createLogger({ service: 'test-reader', level: 'error' });
   const kafka = new KafkaClient({ brokers: brokers().split(','), clientId: 'hotswap-test', ssl: false }, logger);
   const records: InboundRecord[] = [];
@@ -145,6 +154,7 @@ export async function readTopic(topic: string, done: (records: InboundRecord[]) 
       if (done(records)) finish();
     },
     () => {
+      onCaughtUp();
       if (done(records)) finish();
     },
   );
@@ -163,6 +173,18 @@ export async function readTopic(topic: string, done: (records: InboundRecord[]) 
     clearTimeout(timer);
     await consumer.disconnect();
   }
+  return records;
+}
+
+/** Every record in the topic right now: reads from the start until it has caught up. */
+export async function readAll(topic: string, timeoutMs = 60_000): Promise<InboundRecord[]> {
+  let caughtUp = false;
+  const records = await readTopicUntil(
+    topic,
+    () => caughtUp,
+    timeoutMs,
+    () => (caughtUp = true),
+  );
   return records;
 }
 
