@@ -43,6 +43,7 @@ export default tseslint.config(
         module: 'writable',
         setTimeout: 'readonly',
         clearTimeout: 'readonly',
+        performance: 'readonly',
       },
     },
   },
