@@ -42,6 +42,7 @@ export interface PredictorParts {
 }
 
 const REPLICA = `${hostname()}-${process.pid}`;
+const PROGRESS_EVERY_MS = 10_000;
 
 /**
  * The predictor: follows the model topic from its start (every replica reads every model), and
@@ -60,6 +61,7 @@ export class Predictor {
   /** During catch-up only the newest records matter: older ones are kept but not loaded. */
   private readonly backlog: ModelRecord[] = [];
   private firstModelArrival = new Map<number, number>();
+  private progressTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly settings: PredictorSettings,
@@ -173,6 +175,23 @@ export class Predictor {
     consumer.onCrash((e) => this.parts.onFatal(new Error(`data consumer failed: ${e.message}`)));
     await consumer.run((batch) => this.onDataBatch(batch));
     this.parts.logger.info(`consuming ${this.settings.dataTopic} in group ${this.settings.groupId}`);
+    this.progressTimer = setInterval(() => this.logProgress(), PROGRESS_EVERY_MS);
+    this.progressTimer.unref();
+  }
+
+  private lastProgress = { at: Date.now(), predictions: 0 };
+
+  /** A line every PROGRESS_EVERY_MS while running, so an operator sees it is alive and how well it does. */
+  private logProgress(): void {
+    const { overall } = this.accuracy;
+    const now = Date.now();
+    const rate = ((overall.predictions - this.lastProgress.predictions) * 1000) / (now - this.lastProgress.at);
+    this.lastProgress = { at: now, predictions: overall.predictions };
+    const serving = this.registry.servingVersion;
+    const accuracy = overall.value === null ? 'n/a' : overall.value.toFixed(4);
+    this.parts.logger.info(
+      `${overall.predictions} predictions (${rate.toFixed(0)}/s), accuracy ${accuracy} over ${overall.labelled} labelled, serving ${serving === null ? 'none yet' : `${serving.name} v${serving.version}`}`,
+    );
   }
 
   private async onDataBatch(batch: InboundBatch): Promise<void> {
@@ -252,6 +271,7 @@ export class Predictor {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.progressTimer);
     // Data first: the current batch finishes and its offsets commit before we leave the group.
     await this.dataConsumer?.disconnect();
     await this.modelFeed?.disconnect();
