@@ -40,5 +40,6 @@ export const datageneratorSpec = {
   count: setting('COUNT', 'samples to send (0 = endless, cycling through the split)', 'an integer >= 0', parsers.integer(0), 0),
   unlabelledRatio: setting('UNLABELLED_RATIO', 'fraction of samples sent without their label', 'a number 0..1', parsers.number(0, 1), 0),
   runId: setting('RUN_ID', 'prefix of every sample id of this run (default: random)', 'a string', parsers.string, ''),
+  metricsPort: setting('METRICS_PORT', 'port of /metrics (0 = any free port, -1 = off)', 'an integer', parsers.integer(-1, 65535), 9466),
   logLevel: setting('LOG_LEVEL', 'log level', 'error | warn | info | debug', parsers.oneOf('error', 'warn', 'info', 'debug'), 'info'),
 };

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { Counter } from 'prom-client';
 import {
   KafkaClient,
+  MetricsServer,
   closeLogger,
+  createRegistry,
   createLogger,
   dataTopicSpec,
   heldOutSplit,
@@ -39,7 +42,24 @@ runMain('datagenerator', async (onFatal) => {
   if (created.length > 0) logger.info(`created topics: ${created.join(', ')}`);
   const producer = kafka.producer();
   await producer.connect();
-  const generator = new DataGenerator({ source, producer, topic: cfg.dataTopic, rate: cfg.rate, count: cfg.count, logger });
+  const registry = createRegistry('datagenerator');
+  const produced = new Counter({
+    name: 'hotswap_samples_produced_total',
+    help: 'Samples written to the data topic',
+    labelNames: ['dataset'],
+    registers: [registry],
+  });
+  const server = cfg.metricsPort >= 0 ? new MetricsServer(registry, cfg.metricsPort) : undefined;
+  if (server !== undefined) logger.info(`metrics on :${await server.start()}/metrics`);
+  const generator = new DataGenerator({
+    source,
+    producer,
+    topic: cfg.dataTopic,
+    rate: cfg.rate,
+    count: cfg.count,
+    logger,
+    onSent: (n) => produced.inc({ dataset: cfg.dataset }, n),
+  });
   logger.info(
     `streaming ${cfg.dataset} (${cfg.split} split, run ${runId}) to ${cfg.dataTopic} at ${cfg.rate === 0 ? 'full speed' : `${cfg.rate}/s`}${cfg.count === 0 ? ', endless' : `, ${cfg.count} samples`}`,
   );
@@ -52,6 +72,7 @@ runMain('datagenerator', async (onFatal) => {
     stop: async () => {
       await generator.stop();
       await producer.disconnect();
+      await server?.stop();
       await closeLogger(logger);
     },
   };

@@ -13,11 +13,15 @@ export class AccuracyLog {
   constructor(
     file: string,
     private readonly every: number,
+    rotation: { maxBytes: number; maxFiles: number } = { maxBytes: 10 * 1024 * 1024, maxFiles: 5 },
   ) {
     mkdirSync(dirname(file), { recursive: true });
     this.logger = winston.createLogger({
       level: 'info',
-      transports: [new winston.transports.File({ filename: file })],
+      // tailable: the newest lines are always in `file`; older ones move to file1, file2, ...
+      transports: [
+        new winston.transports.File({ filename: file, maxsize: rotation.maxBytes, maxFiles: rotation.maxFiles, tailable: true }),
+      ],
       format: winston.format.combine(
         winston.format.timestamp(),
         winston.format.printf(({ timestamp, message }) => `${String(timestamp)} ${String(message)}`),

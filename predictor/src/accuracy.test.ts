@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { AccuracyBook, RunningAccuracy } from './accuracy';
+import { AccuracyBook, RunningAccuracy, WindowAccuracy } from './accuracy';
 
 describe('RunningAccuracy', () => {
   it('scores labelled predictions only, and is null before the first', () => {
@@ -38,5 +38,21 @@ describe('AccuracyBook', () => {
     book.adopt(draft);
     assert.equal(book.overall.labelled, 3);
     assert.equal(book.overall.value, 1 / 3);
+  });
+});
+
+describe('WindowAccuracy', () => {
+  it('forgets outcomes older than the window', () => {
+    const w = new WindowAccuracy(3);
+    assert.equal(w.value, null);
+    w.record(false);
+    w.record(false);
+    w.record(true);
+    assert.equal(w.value, 1 / 3);
+    w.record(true);
+    w.record(true);
+    assert.equal(w.value, 1);
+    w.record(false);
+    assert.equal(w.value, 2 / 3);
   });
 });

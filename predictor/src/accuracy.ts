@@ -53,3 +53,28 @@ export class AccuracyBook {
     this.byVersion = draft.byVersion;
   }
 }
+
+/** Accuracy over the most recent `size` labelled predictions: shows drift that a running figure hides. */
+export class WindowAccuracy {
+  private readonly outcomes: Uint8Array;
+  private next = 0;
+  private filled = 0;
+  private correct = 0;
+
+  constructor(readonly size: number) {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`window size ${size} is not a positive integer`);
+    this.outcomes = new Uint8Array(size);
+  }
+
+  record(correct: boolean): void {
+    if (this.filled === this.size) this.correct -= this.outcomes[this.next] as number;
+    else this.filled++;
+    this.outcomes[this.next] = correct ? 1 : 0;
+    if (correct) this.correct++;
+    this.next = (this.next + 1) % this.size;
+  }
+
+  get value(): number | null {
+    return this.filled === 0 ? null : this.correct / this.filled;
+  }
+}

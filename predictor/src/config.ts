@@ -61,6 +61,21 @@ export const predictorSpec = {
     parsers.string,
     'logs/predictor.log',
   ),
+  logMaxBytes: setting(
+    'LOG_MAX_BYTES',
+    'size at which the accuracy log is rotated',
+    'bytes >= 1024',
+    parsers.integer(1024),
+    10 * 1024 * 1024,
+  ),
+  logMaxFiles: setting('LOG_MAX_FILES', 'accuracy log files kept, the current one included', 'an integer >= 1', parsers.integer(1), 5),
+  accuracyWindow: setting(
+    'ACCURACY_WINDOW',
+    'labelled predictions behind hotswap_accuracy_window_ratio',
+    'an integer >= 1',
+    parsers.integer(1),
+    500,
+  ),
   logEvery: setting('LOG_EVERY', 'predictions between two accuracy lines', 'an integer >= 1', parsers.integer(1), 10),
   backend: setting(
     'TF_BACKEND',

@@ -35,7 +35,7 @@ runMain('predictor', async (onFatal) => {
   if (created.length > 0) logger.info(`created topics: ${created.join(', ')}`);
 
   const registry = createRegistry('predictor');
-  const accuracyLog = new AccuracyLog(cfg.logFile, cfg.logEvery);
+  const accuracyLog = new AccuracyLog(cfg.logFile, cfg.logEvery, { maxBytes: cfg.logMaxBytes, maxFiles: cfg.logMaxFiles });
   const predictor = new Predictor(
     {
       dataTopic: cfg.dataTopic,
@@ -48,7 +48,7 @@ runMain('predictor', async (onFatal) => {
       maxModelBytes: cfg.maxModelBytes,
       data: dataContractFor(cfg.dataset),
     },
-    { kafka, logger, accuracyLog, metrics: new PredictorMetrics(registry), onFatal },
+    { kafka, logger, accuracyLog, metrics: new PredictorMetrics(registry, cfg.accuracyWindow), onFatal },
   );
   const server = cfg.metricsPort >= 0 ? new MetricsServer(registry, cfg.metricsPort, '0.0.0.0', () => predictor.ready) : undefined;
   if (server !== undefined) logger.info(`metrics on :${await server.start()}/metrics`);

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { PredictionRecord } from '@hotswap/shared';
-import type { AccuracyBook } from './accuracy';
+import { WindowAccuracy, type AccuracyBook } from './accuracy';
 import type { ServableModel } from './loader';
 
 /** The predictor's Prometheus metrics, named by Prometheus conventions (base units, _total). */
@@ -16,9 +16,24 @@ export class PredictorMetrics {
   private readonly rejections: Counter<'reason'>;
   private readonly deadLetters: Counter<'reason'>;
   private readonly info: Gauge<'model' | 'version' | 'architecture'>;
+  private readonly windowAccuracy: Gauge;
+  private readonly lag: Gauge<'topic' | 'partition'>;
+  private readonly window: WindowAccuracy;
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, windowSize = 500) {
     const registers = [registry];
+    this.window = new WindowAccuracy(windowSize);
+    this.windowAccuracy = new Gauge({
+      name: 'hotswap_accuracy_window_ratio',
+      help: `Accuracy over the last ${windowSize} labelled predictions`,
+      registers,
+    });
+    this.lag = new Gauge({
+      name: 'hotswap_consumer_lag_records',
+      help: 'Records in the data topic partition not yet predicted, as of the last batch',
+      labelNames: ['topic', 'partition'],
+      registers,
+    });
     this.predictions = new Counter({
       name: 'hotswap_predictions_total',
       help: 'Predictions written, by model version and outcome (correct, incorrect, unlabelled)',
@@ -88,14 +103,21 @@ export class PredictorMetrics {
     for (const r of records) {
       const outcome = r.correct === null ? 'unlabelled' : r.correct ? 'correct' : 'incorrect';
       this.predictions.inc({ model: r.model.name, version: String(r.model.version), outcome });
+      if (r.correct !== null) this.window.record(r.correct);
       this.latency.observe(Math.max(0, now - r.sampleCreatedAt) / 1000);
     }
+    const recent = this.window.value;
+    if (recent !== null) this.windowAccuracy.set(recent);
     const overall = book.overall.value;
     if (overall !== null) this.accuracy.set(overall);
     for (const [key, acc] of book.byVersion) {
       const [model, version] = key.split(':') as [string, string];
       if (acc.value !== null) this.accuracyByVersion.set({ model, version }, acc.value);
     }
+  }
+
+  consumerLag(topic: string, partition: number, records: number): void {
+    this.lag.set({ topic, partition: String(partition) }, records);
   }
 
   swapped(model: ServableModel): void {

@@ -198,7 +198,9 @@ export class Predictor {
     for (const records of chunk(batch.records, this.settings.batchSize)) {
       if (!batch.isActive()) return;
       await this.predictChunk(records);
-      batch.markDone((records[records.length - 1] as InboundRecord).offset);
+      const last = (records[records.length - 1] as InboundRecord).offset;
+      batch.markDone(last);
+      this.parts.metrics.consumerLag(batch.topic, batch.partition, Math.max(0, Number(batch.highWatermark) - Number(last) - 1));
       await batch.heartbeat();
     }
     await batch.commit();

@@ -1,61 +1,162 @@
 #!/usr/bin/env bash
-# A local single-node Apache Kafka (KRaft) assembled from Maven Central jars, on 127.0.0.1.
+# A local single-node Apache Kafka 3.9.1 (KRaft: broker and controller in one JVM, no ZooKeeper),
+# assembled from the Maven Central jars pinned in pom.xml, listening on 127.0.0.1 only.
 #
-#   kafka.sh install           fetch the pinned jars (pom.xml) into the cache, once
-#   kafka.sh start             start a broker on KAFKA_PORT (default 9092) and wait until it answers
-#   kafka.sh stop              stop it: SIGTERM, then SIGKILL after 30 s
-#   kafka.sh status            exit 0 and say so if it runs
-#   kafka.sh console ARGS...   Kafka's console consumer (kafka-console-consumer.sh arguments)
-#   kafka.sh producer ARGS...  Kafka's console producer (kafka-console-producer.sh arguments)
-#   kafka.sh topics ARGS...    Kafka's topics tool (kafka-topics.sh arguments)
+#   kafka.sh install           copy the pinned jars into <cache>/libs (once; again if pom.xml changes)
+#   kafka.sh start             start a broker on KAFKA_PORT and wait until it answers (idempotent)
+#   kafka.sh stop              stop it: SIGTERM, SIGKILL after 30 s; exit 0 if none was running
+#   kafka.sh status            print pid and port and exit 0 if it runs, else exit 1
+#   kafka.sh console ARGS...   Kafka's console consumer (the arguments of kafka-console-consumer.sh)
+#   kafka.sh topics ARGS...    Kafka's topics tool (the arguments of kafka-topics.sh)
+#   kafka.sh producer ARGS...  Kafka's console producer (the arguments of kafka-console-producer.sh)
 #
-# Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_CACHE_DIR
-# (<repo>/.kafka), KAFKA_FRESH=1 to wipe the broker's data before start, KAFKA_HEAP (512m).
+# Environment:
+#   KAFKA_PORT             client port (9092)
+#   KAFKA_CONTROLLER_PORT  KRaft controller port (KAFKA_PORT+1)
+#   KAFKA_CACHE_DIR        jars and run folders (<repo>/.kafka); each port runs in <cache>/run-<port>/
+#   KAFKA_FRESH=1          on start: stop this port's broker if it runs and wipe its data first
+#   KAFKA_START_TIMEOUT    seconds to wait for the broker to answer (90)
+#   KAFKA_STOP_TIMEOUT     seconds to wait after SIGTERM before SIGKILL (30)
+#   KAFKA_HEAP             broker heap (512m)
+#   JAVA_HOME              the Java to use (else java on PATH)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 CACHE=${KAFKA_CACHE_DIR:-$REPO/.kafka}
+# Absolute, because the broker is recognised by the properties path on its command line.
+case $CACHE in /*) ;; *) CACHE=$PWD/$CACHE ;; esac
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 LIBS=$CACHE/libs
+STAMP=$LIBS/.pom.sha256
 PORT=${KAFKA_PORT:-9092}
+[[ $PORT =~ ^[0-9]+$ ]] || { echo "kafka: error: KAFKA_PORT must be a number, not '$PORT'" >&2; exit 2; }
 CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
 RUN=$CACHE/run-$PORT
+PROPS=$RUN/server.properties
 PID_FILE=$RUN/broker.pid
+LOGS=$RUN/logs
 START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}
+STOP_TIMEOUT=${KAFKA_STOP_TIMEOUT:-30}
 
+# Progress goes to stderr: stdout is kept for the one useful answer (the bootstrap address).
 say() { printf 'kafka: %s\n' "$*" >&2; }
-die() { printf 'kafka: error: %s\n' "$*" >&2; exit 1; }
-
-pom_stamp() { sha256sum "$HERE/pom.xml" | cut -d' ' -f1; }
-
-install() {
-  if [ -f "$LIBS/.stamp" ] && [ "$(cat "$LIBS/.stamp")" = "$(pom_stamp)" ]; then return 0; fi
-  command -v mvn >/dev/null || die "mvn not found: Maven is needed to fetch the Kafka jars"
-  command -v java >/dev/null || die "java not found: Kafka needs Java 17 or later"
-  say "fetching the Kafka jars pinned in scripts/kafka/pom.xml from Maven Central (once)..."
-  rm -rf "$LIBS.tmp"
-  mvn -q -B -Dstyle.color=never -f "$HERE/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS.tmp" >&2 \
-    || die "mvn could not fetch the Kafka jars (see above)"
-  pom_stamp >"$LIBS.tmp/.stamp"
-  rm -rf "$LIBS"
-  mv "$LIBS.tmp" "$LIBS"
-  say "$(find "$LIBS" -name '*.jar' | wc -l) jars in $LIBS"
+die() {
+  printf 'kafka: error: %s\n' "$*" >&2
+  exit 1
 }
 
-# True when something accepts TCP connections on 127.0.0.1:$1.
+# Serialise commands that touch the same files (two test runs starting one port, two ports
+# installing at once). The lock lives on fd 9, which the broker must not inherit (see start).
+lock() {
+  mkdir -p "$(dirname "$1")"
+  exec 9>"$1"
+  flock 9
+}
+
+pom_sha() { sha256sum "$HERE/pom.xml" | cut -d' ' -f1; }
+
+installed() { [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(pom_sha)" ]; }
+
+install() {
+  if installed; then
+    say "jars already in $LIBS"
+    return 0
+  fi
+  lock "$CACHE/.install.lock"
+  # Another process may have finished the install while we waited for the lock.
+  if installed; then
+    say "jars already in $LIBS"
+    return 0
+  fi
+  command -v "$JAVA" >/dev/null || die "$JAVA not found: Kafka needs Java 11 or later (17 here)"
+  command -v mvn >/dev/null || die "mvn not found: Maven fetches the Kafka jars from Maven Central"
+  say "fetching Kafka $(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$HERE/pom.xml") jars (pinned in scripts/kafka/pom.xml) with Maven; about 30 s on an empty ~/.m2..."
+  local started=$SECONDS log=$CACHE/install.log
+  # Fill a fresh folder and swap it in whole, so an interrupted install never looks complete.
+  # Maven's output goes to a log, shown on failure only (its -q mode still prints ANSI codes).
+  rm -rf "$LIBS.tmp"
+  if ! mvn -B -ntp -Dstyle.color=never -f "$HERE/pom.xml" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS.tmp" >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    rm -rf "$LIBS.tmp"
+    die "Maven could not fetch the Kafka jars (output above, all of it in $log)"
+  fi
+  pom_sha >"$LIBS.tmp/.pom.sha256"
+  rm -rf "$LIBS"
+  mv "$LIBS.tmp" "$LIBS"
+  say "installed $(find "$LIBS" -name '*.jar' | wc -l) jars ($(du -sm "$LIBS" | cut -f1) MB) in $LIBS in $((SECONDS - started))s"
+  exec 9>&-
+}
+
+# True when something accepts TCP connections on 127.0.0.1:$1 (bash's /dev/tcp, no extra tools).
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# True while process $1 exists and is not a zombie (kill -0 alone succeeds on zombies).
+alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
+}
+
+# True when process $1 is the broker of this port (a recorded pid may have been reused).
+is_our_broker() {
+  alive "$1" && tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" | grep -qF "kafka.Kafka $PROPS"
+}
+
+# Prints the pid of this port's broker: the recorded one, or one that lost its pid file.
 broker_pid() {
-  [ -f "$PID_FILE" ] || return 1
-  local pid
-  pid=$(cat "$PID_FILE")
-  # The pid must still be our broker, not a recycled pid of something else.
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q "kafka.Kafka" "/proc/$pid/cmdline" 2>/dev/null || return 1
-  echo "$pid"
+  local pid=""
+  [ -f "$PID_FILE" ] && pid=$(cat "$PID_FILE")
+  if [ -n "$pid" ] && is_our_broker "$pid"; then
+    echo "$pid"
+    return 0
+  fi
+  pid=$(pgrep -f -- "kafka.Kafka $PROPS" | head -n 1) || true
+  if [ -n "$pid" ] && is_our_broker "$pid"; then
+    echo "$pid" >"$PID_FILE"
+    echo "$pid"
+    return 0
+  fi
+  return 1
+}
+
+show_log_tail() {
+  local f
+  for f in "$LOGS/stdout.log" "$LOGS/server.log"; do
+    if [ -s "$f" ]; then
+      printf -- '--- last lines of %s ---\n' "$f" >&2
+      tail -n 40 "$f" >&2
+    fi
+  done
+}
+
+# Waits until broker $1 logged "Kafka Server started" and its port accepts connections.
+wait_ready() {
+  local pid=$1 deadline=$((SECONDS + START_TIMEOUT))
+  until grep -q "Kafka Server started" "$LOGS/server.log" 2>/dev/null && port_open "$PORT"; do
+    if ! alive "$pid"; then
+      show_log_tail
+      rm -f "$PID_FILE"
+      # Another process can take a port between our check and the broker's bind.
+      if grep -q "Address already in use" "$LOGS/server.log" 2>/dev/null; then
+        die "the broker (pid $pid) exited: 127.0.0.1:$PORT or :$CONTROLLER_PORT was taken by another process meanwhile; pick another KAFKA_PORT"
+      fi
+      die "the broker (pid $pid) exited during start-up; logs above, all of them in $LOGS"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      show_log_tail
+      stop_broker || true
+      die "the broker did not answer on 127.0.0.1:$PORT within ${START_TIMEOUT}s; stopped it (logs above, all of them in $LOGS)"
+    fi
+    sleep 0.2
+  done
 }
 
 write_config() {
-  cat >"$RUN/server.properties" <<PROPS
+  cat >"$PROPS" <<EOF
+# Written by scripts/kafka/kafka.sh on every start; edits are lost.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
@@ -66,112 +167,182 @@ controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$RUN/data
 num.partitions=1
+# One broker: internal topics cannot have more than one replica.
 offsets.topic.replication.factor=1
-offsets.topic.num.partitions=6
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
+# Fewer internal partitions than the default 50: faster first consumer group and fewer files.
+offsets.topic.num.partitions=6
 transaction.state.log.num.partitions=6
+# A consumer group's first member gets its partitions at once instead of after 3 s.
 group.initial.rebalance.delay.ms=0
-log.cleaner.backoff.ms=5000
-PROPS
+EOF
+}
+
+# A KRaft cluster id: 16 random bytes in URL-safe base64 without padding (what Uuid.toString
+# gives), generated here to spare a JVM start. A leading '-' would read as an option: avoid it.
+cluster_id() {
+  local id
+  while :; do
+    id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+    [ "${id:0:1}" != - ] && break
+  done
+  echo "$id"
+}
+
+format_storage() {
+  [ -f "$RUN/data/meta.properties" ] && return 0
+  say "formatting the storage in $RUN/data"
+  if ! "$JAVA" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dlog4j.configuration="file:$HERE/tools-log4j.properties" \
+    -cp "$LIBS/*" kafka.tools.StorageTool format -t "$(cluster_id)" -c "$PROPS" --ignore-formatted \
+    >"$LOGS/format.log" 2>&1; then
+    cat "$LOGS/format.log" >&2
+    die "formatting the storage in $RUN/data failed"
+  fi
 }
 
 start() {
   install
-  if pid=$(broker_pid); then
-    port_open "$PORT" || die "broker pid $pid is alive but 127.0.0.1:$PORT does not answer (log: $RUN/logs/server.log)"
+  lock "$RUN.lock"
+  local pid
+  if [ "${KAFKA_FRESH:-0}" = 1 ]; then
+    stop_broker || true
+    rm -rf "$RUN"
+  elif pid=$(broker_pid); then
+    # Ours and alive: ready already, or still starting (an earlier start was interrupted), in
+    # which case wait for it as a first start would.
+    if ! { grep -q "Kafka Server started" "$LOGS/server.log" 2>/dev/null && port_open "$PORT"; }; then
+      say "broker pid $pid is alive but not ready yet: waiting"
+      wait_ready "$pid"
+    fi
     say "already running (pid $pid) on 127.0.0.1:$PORT"
     echo "127.0.0.1:$PORT"
     return 0
   fi
+  local p
   for p in "$PORT" "$CONTROLLER_PORT"; do
-    port_open "$p" && die "port $p on 127.0.0.1 is taken by another process; set KAFKA_PORT to another port"
+    if port_open "$p"; then
+      die "127.0.0.1:$p is taken by another process (not a broker this script started for port $PORT); pick another KAFKA_PORT or KAFKA_CONTROLLER_PORT"
+    fi
   done
-  [ "${KAFKA_FRESH:-0}" = 1 ] && rm -rf "$RUN"
-  mkdir -p "$RUN/logs" "$RUN/data"
+  mkdir -p "$LOGS" "$RUN/data"
   write_config
-  if [ ! -f "$RUN/data/meta.properties" ]; then
-    java -cp "$LIBS/*" -Dlog4j.configuration="file:$HERE/tools-log4j.properties" kafka.tools.StorageTool format \
-      -t "$(java -cp "$LIBS/*" -Dlog4j.configuration="file:$HERE/tools-log4j.properties" kafka.tools.StorageTool random-uuid)" \
-      -c "$RUN/server.properties" --ignore-formatted >"$RUN/logs/format.log" 2>&1 \
-      || { cat "$RUN/logs/format.log" >&2; die "formatting the storage in $RUN/data failed"; }
-  fi
-  say "starting a broker on 127.0.0.1:$PORT (data in $RUN)"
-  # setsid: the broker leaves our process group, so a terminal's Ctrl-C does not reach it.
-  setsid java -Xmx"${KAFKA_HEAP:-512m}" -Xms128m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-    -Dkafka.logs.dir="$RUN/logs" -Dlog4j.configuration="file:$HERE/log4j.properties" \
-    -cp "$LIBS/*" kafka.Kafka "$RUN/server.properties" >"$RUN/logs/stdout.log" 2>&1 </dev/null &
-  local pid=$!
-  echo "$pid" >"$PID_FILE"
-  local waited=0
-  until grep -q "Kafka Server started" "$RUN/logs/server.log" 2>/dev/null && port_open "$PORT"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 30 "$RUN/logs/stdout.log" "$RUN/logs/server.log" >&2 2>/dev/null || true
-      rm -f "$PID_FILE"
-      die "the broker exited during start-up (logs above)"
-    fi
-    if [ "$waited" -ge $((START_TIMEOUT * 5)) ]; then
-      tail -n 30 "$RUN/logs/server.log" >&2 2>/dev/null || true
-      stop
-      die "the broker did not answer on 127.0.0.1:$PORT within ${START_TIMEOUT}s"
-    fi
-    sleep 0.2
-    waited=$((waited + 1))
+  format_storage
+  # Keep the previous run's logs aside: a stale "Kafka Server started" must not count as ready.
+  for p in server.log stdout.log; do
+    if [ -f "$LOGS/$p" ]; then mv -f "$LOGS/$p" "$LOGS/previous-$p"; fi
   done
-  say "ready on 127.0.0.1:$PORT after $((waited / 5))s (pid $pid)"
+  rm -f "$LOGS"/server.log.[0-9]*
+  say "starting a broker on 127.0.0.1:$PORT (controller 127.0.0.1:$CONTROLLER_PORT, files in $RUN)"
+  local started=$SECONDS
+  # setsid + nohup: own session, no controlling terminal, so Ctrl-C or a closing terminal does not
+  # reach it; stdin/stdout/stderr away from ours so a caller capturing our output is not held
+  # open; 9>&- so the broker does not keep the start lock for its whole life.
+  nohup setsid "$JAVA" -Xms128m -Xmx"${KAFKA_HEAP:-512m}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true -Dkafka.logs.dir="$LOGS" -Dlog4j.configuration="file:$HERE/log4j.properties" \
+    -cp "$LIBS/*" kafka.Kafka "$PROPS" </dev/null >"$LOGS/stdout.log" 2>&1 9>&- &
+  pid=$!
+  # Without job control the child is no process group leader, so setsid execs java in place and
+  # $! is the broker itself; check rather than trust that.
+  sleep 0.2
+  if ! is_our_broker "$pid"; then
+    pid=$(broker_pid) || {
+      show_log_tail
+      die "the broker exited at once; logs above"
+    }
+  fi
+  echo "$pid" >"$PID_FILE"
+  wait_ready "$pid"
+  say "ready after $((SECONDS - started))s (pid $pid); logs in $LOGS"
   echo "127.0.0.1:$PORT"
 }
 
-stop() {
+# Stops this port's broker, if any; returns once no such process is left.
+stop_broker() {
   local pid
   if ! pid=$(broker_pid); then
     rm -f "$PID_FILE"
-    say "no broker running on port $PORT"
-    return 0
+    return 1
   fi
-  kill -TERM "$pid"
-  local waited=0
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ "$waited" -ge 300 ]; then
-      say "broker pid $pid still running after 30 s: killing it"
+  say "stopping the broker on 127.0.0.1:$PORT (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + STOP_TIMEOUT))
+  while alive "$pid"; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      say "still running after ${STOP_TIMEOUT}s: SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
+      while alive "$pid"; do sleep 0.1; done
       break
     fi
     sleep 0.1
-    waited=$((waited + 1))
+  done
+  # Dead but maybe not yet reaped by its new parent (init): give that a moment, so that a
+  # `pgrep java` right after stop finds no <defunct> entry either.
+  local tries=0
+  while [ -e "/proc/$pid" ] && [ "$tries" -lt 30 ]; do
+    sleep 0.1
+    tries=$((tries + 1))
   done
   rm -f "$PID_FILE"
-  say "stopped the broker on port $PORT (pid $pid)"
+  # A second broker for this port would be a leftover of an earlier crash of this script.
+  if broker_pid >/dev/null; then stop_broker; fi
+  return 0
+}
+
+stop() {
+  lock "$RUN.lock"
+  local started=$SECONDS
+  if stop_broker; then
+    say "stopped in $((SECONDS - started))s"
+  else
+    say "no broker running on port $PORT"
+  fi
 }
 
 status() {
   local pid
   if pid=$(broker_pid); then
-    echo "running: pid $pid on 127.0.0.1:$PORT"
-  else
-    echo "not running on port $PORT"
-    return 1
+    if port_open "$PORT"; then
+      echo "running: pid $pid on 127.0.0.1:$PORT"
+    else
+      echo "starting or stopping: pid $pid, 127.0.0.1:$PORT not answering yet"
+    fi
+    return 0
   fi
+  echo "not running on port $PORT"
+  return 1
 }
 
+# Runs one of Kafka's command-line tools in the foreground with the caller's arguments.
 tool() {
   local main=$1
   shift
-  install
-  # Client tools: C1 only and a small heap start in about a second instead of three.
-  exec java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dlog4j.configuration="file:$HERE/tools-log4j.properties" \
-    -cp "$LIBS/*" "$main" "$@"
+  installed || install
+  # C1 only and serial GC: these short-lived clients start in well under a second that way.
+  exec "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:$HERE/tools-log4j.properties" -cp "$LIBS/*" "$main" "$@"
 }
 
-command=${1:-}
+usage() {
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
+}
+
+cmd=${1:-}
 [ $# -gt 0 ] && shift
-case "$command" in
+case "$cmd" in
   install) install ;;
   start) start ;;
   stop) stop ;;
   status) status ;;
   console) tool org.apache.kafka.tools.consumer.ConsoleConsumer "$@" ;;
-  producer) tool kafka.tools.ConsoleProducer "$@" ;;
   topics) tool org.apache.kafka.tools.TopicCommand "$@" ;;
-  *) die "usage: kafka.sh install|start|stop|status|console|producer|topics [args...]" ;;
+  # Kafka 3.9 still has the console producer in the core jar (it moves to kafka-tools in 4.0).
+  producer) tool kafka.tools.ConsoleProducer "$@" ;;
+  -h | --help | help)
+    usage
+    ;;
+  *)
+    usage
+    exit 2
+    ;;
 esac

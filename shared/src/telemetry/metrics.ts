@@ -7,6 +7,11 @@ export function createRegistry(service: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
+  // These three are gauges named like counters (promtool flags them); their per-type
+  // twins without the suffix (nodejs_active_handles{type}, ...) carry the same numbers.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    registry.removeSingleMetric(name);
+  }
   return registry;
 }
 

@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { ServiceProcess, isolatedNames, predictionsOf, readTopic, tempDir } from './support/services';
+
+const PROMETHEUS = '/usr/bin/prometheus';
+const PROMTOOL = '/usr/bin/promtool';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function metricsPort(service: ServiceProcess): Promise<number> {
+  const line = await service.waitFor(/metrics on :\d+\/metrics/);
+  return Number(/metrics on :(\d+)/.exec(line)?.[1]);
+}
+
+async function scrape(port: number): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  assert.equal(res.status, 200);
+  return res.text();
+}
+
+describe('observability: Prometheus metrics and the accuracy log', function () {
+  this.timeout(180_000);
+  const names = isolatedNames('obs');
+  const common = {
+    DATA_TOPIC: names.dataTopic,
+    MODEL_TOPIC: names.modelTopic,
+    PREDICTION_TOPIC: names.predictionTopic,
+    DEAD_LETTER_TOPIC: names.deadLetterTopic,
+  };
+  const logDir = tempDir('obs');
+  const logFile = join(logDir, 'predictor.log');
+  const SAMPLES = 400;
+  let predictor: ServiceProcess;
+  let models: ServiceProcess;
+  let data: ServiceProcess;
+  let prometheus: ChildProcess | undefined;
+
+  before(async () => {
+    for (const tool of [PROMETHEUS, PROMTOOL]) {
+      assert.ok(existsSync(tool), `${tool} is missing: apt-get install prometheus (Debian's package)`);
+    }
+    predictor = new ServiceProcess('predictor', {
+      ...common,
+      PREDICTOR_GROUP: names.group,
+      LOG_FILE: logFile,
+      LOG_MAX_BYTES: '2048',
+      LOG_MAX_FILES: '4',
+      METRICS_PORT: '0',
+    });
+    await predictor.waitFor(/reading models/);
+    // Two versions with a long pause between: the modelgenerator stays up to be scraped.
+    models = new ServiceProcess('modelgenerator', {
+      ...common,
+      MODEL_SCHEDULE: 'mlp:64@6000x2,mlp:64@8000x2',
+      MODEL_INTERVAL_MS: '120000',
+      METRICS_PORT: '0',
+    });
+    await models.waitFor(/published fashion-mnist v1/, 120_000);
+    data = new ServiceProcess('datagenerator', {
+      ...common,
+      RATE: '0',
+      COUNT: String(SAMPLES),
+      RUN_ID: names.id,
+      METRICS_PORT: '0',
+      UNLABELLED_RATIO: '0.05',
+    });
+    await readTopic(names.predictionTopic, (r) => r.length >= SAMPLES);
+  });
+
+  after(async () => {
+    prometheus?.kill('SIGTERM');
+    await Promise.all([predictor.stop(), models.stop(), data.stop()]);
+  });
+
+  it("passes promtool's check of every service's /metrics", async () => {
+    // The datagenerator of the pipeline has finished its count; scrape one that keeps running.
+    const running = new ServiceProcess('datagenerator', {
+      ...common,
+      DATA_TOPIC: `${names.dataTopic}.scrape`,
+      RATE: '1',
+      METRICS_PORT: '0',
+    });
+    await running.waitFor(/sent|streaming/);
+    for (const service of [predictor, models, running]) {
+      const text = await scrape(await metricsPort(service));
+      const check = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      assert.equal(check.status, 0, `${service.service}: ${check.stdout}${check.stderr}`);
+      assert.match(text, /process_resident_memory_bytes/);
+    }
+    assert.equal(await running.stop(), 0);
+  });
+
+  it('exports the predictor metrics with the values the prediction records give', async () => {
+    const text = await scrape(await metricsPort(predictor));
+    const predictions = predictionsOf(await readTopic(names.predictionTopic, (r) => r.length >= SAMPLES));
+    const last = predictions.at(-1)!;
+    const accuracy = Number(/^hotswap_accuracy_ratio\{[^}]*\} (\S+)$/m.exec(text)?.[1]);
+    assert.equal(accuracy, last.accuracy);
+    const outcomes = [...text.matchAll(/^hotswap_predictions_total\{[^}]*outcome="(\w+)"[^}]*\} (\d+)$/gm)];
+    assert.equal(
+      outcomes.reduce((n, m) => n + Number(m[2]), 0),
+      SAMPLES,
+    );
+    for (const name of [
+      'hotswap_accuracy_window_ratio',
+      'hotswap_model_accuracy_ratio',
+      'hotswap_prediction_latency_seconds_bucket',
+      'hotswap_batch_size_bucket',
+      'hotswap_model_swaps_total',
+      'hotswap_model_load_seconds_bucket',
+      'hotswap_serving_model_info',
+      'hotswap_consumer_lag_records',
+    ]) {
+      assert.match(text, new RegExp(`^${name}`, 'm'), `${name} is exported`);
+    }
+  });
+
+  it('is scraped by a real Prometheus, whose API gives the accuracy the records give', async () => {
+    const port = await metricsPort(predictor);
+    const webPort = await freePort();
+    const dir = tempDir('prometheus');
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: predictor\n    static_configs:\n      - targets: ['127.0.0.1:${port}']\n`,
+    );
+    prometheus = spawn(
+      PROMETHEUS,
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${webPort}`,
+      ],
+      { stdio: 'ignore' },
+    );
+    const predictions = predictionsOf(await readTopic(names.predictionTopic, (r) => r.length >= SAMPLES));
+    const expected = predictions.at(-1)!.accuracy;
+    let seen: string | undefined;
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      try {
+        const res = await fetch(
+          `http://127.0.0.1:${webPort}/api/v1/query?query=${encodeURIComponent('hotswap_accuracy_ratio{job="predictor"}')}`,
+        );
+        const body = (await res.json()) as { data?: { result?: { value: [number, string] }[] } };
+        seen = body.data?.result?.[0]?.value[1];
+        if (seen !== undefined) break;
+      } catch {
+        // Prometheus is still starting.
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(seen !== undefined, 'Prometheus returned no hotswap_accuracy_ratio series within 60 s');
+    assert.equal(Number(seen), expected);
+  });
+
+  it('rotates the accuracy log at its size limit and keeps every accuracy line', async () => {
+    await predictor.stop();
+    const files = readdirSync(logDir).filter((f) => f.startsWith('predictor'));
+    assert.ok(files.length >= 2, `rotated into ${files.join(', ')}`);
+    // winston checks the size between writes, so a file may pass the limit by the lines in flight.
+    for (const f of files) assert.ok(statSync(join(logDir, f)).size <= 2048 + 512, `${f} is ${statSync(join(logDir, f)).size} bytes`);
+    const lines = files.flatMap((f) => readFileSync(join(logDir, f), 'utf8').trim().split('\n'));
+    const counts = lines.map((l) => Number(/predictions=(\d+)/.exec(l)?.[1])).sort((a, b) => a - b);
+    assert.deepEqual(
+      counts,
+      Array.from({ length: SAMPLES / 10 }, (_, i) => (i + 1) * 10),
+    );
+  });
+});
