@@ -1,3 +1,4 @@
+import { DELIVERY_MODES, type DeliveryMode } from './delivery';
 import {
   BACKENDS,
   DATASET_NAMES,
@@ -36,6 +37,13 @@ export const predictorSpec = {
     'an integer 1..1000',
     parsers.integer(1, 1000),
     DEFAULT_DATA_PARTITIONS,
+  ),
+  delivery: setting(
+    'DELIVERY',
+    'exactly-once: predictions and consumed offsets commit in one Kafka transaction; at-least-once: faster, may repeat after a crash',
+    'exactly-once | at-least-once',
+    parsers.oneOf<DeliveryMode>(...DELIVERY_MODES),
+    'exactly-once' as DeliveryMode,
   ),
   groupId: setting(
     'PREDICTOR_GROUP',

@@ -15,6 +15,7 @@ import {
   selectBackend,
 } from '@hotswap/shared';
 import { AccuracyLog } from './accuracy-log';
+import { AtLeastOnceDelivery, ExactlyOnceDelivery } from './delivery';
 import { SUMMARY, predictorSpec } from './config';
 import { PredictorMetrics } from './metrics';
 import { Predictor } from './predictor';
@@ -48,10 +49,18 @@ runMain('predictor', async (onFatal) => {
       maxModelBytes: cfg.maxModelBytes,
       data: dataContractFor(cfg.dataset),
     },
-    { kafka, logger, accuracyLog, metrics: new PredictorMetrics(registry, cfg.accuracyWindow), onFatal },
+    {
+      kafka,
+      logger,
+      accuracyLog,
+      metrics: new PredictorMetrics(registry, cfg.accuracyWindow),
+      delivery: cfg.delivery === 'exactly-once' ? new ExactlyOnceDelivery(kafka, cfg.groupId) : new AtLeastOnceDelivery(kafka),
+      onFatal,
+    },
   );
   const server = cfg.metricsPort >= 0 ? new MetricsServer(registry, cfg.metricsPort, '0.0.0.0', () => predictor.ready) : undefined;
   if (server !== undefined) logger.info(`metrics on :${await server.start()}/metrics`);
+  logger.info(`delivery: ${cfg.delivery}`);
   await predictor.start();
   logger.info(`accuracy log: ${cfg.logFile} (every ${cfg.logEvery} predictions)`);
   return {

@@ -12,8 +12,8 @@ import {
   type OutboundRecord,
   type PredictionRecord,
   type RecordConsumer,
-  type RecordProducer,
 } from '@hotswap/shared';
+import type { Delivery } from './delivery';
 import { AccuracyBook } from './accuracy';
 import type { AccuracyLog } from './accuracy-log';
 import { assembleBatch, chunk, type SampleRejection } from './batch';
@@ -38,6 +38,7 @@ export interface PredictorParts {
   logger: Logger;
   accuracyLog: AccuracyLog;
   metrics: PredictorMetrics;
+  delivery: Delivery;
   onFatal: (e: Error) => void;
 }
 
@@ -55,7 +56,6 @@ export class Predictor {
   private readonly accuracy = new AccuracyBook();
   private modelFeed: RecordConsumer | undefined;
   private dataConsumer: RecordConsumer | undefined;
-  private producer: RecordProducer | undefined;
   private dataStarted = false;
   private caughtUp = false;
   /** During catch-up only the newest records matter: older ones are kept but not loaded. */
@@ -95,8 +95,7 @@ export class Predictor {
 
   async start(): Promise<void> {
     const { kafka, logger } = this.parts;
-    this.producer = kafka.producer();
-    await this.producer.connect();
+    await this.parts.delivery.start();
     this.modelFeed = await kafka.readFromStart(
       this.settings.modelTopic,
       `hotswap-predictor-models-${REPLICA}`,
@@ -168,7 +167,12 @@ export class Predictor {
   private async startDataWhenReady(): Promise<void> {
     if (this.dataStarted || !this.registry.hasModel) return;
     this.dataStarted = true;
-    const consumer = this.parts.kafka.consumer({ groupId: this.settings.groupId, fromBeginning: true });
+    const consumer = this.parts.kafka.consumer({
+      groupId: this.settings.groupId,
+      fromBeginning: true,
+      // Exactly-once commits offsets inside its transactions, never on its own.
+      autoCommit: this.parts.delivery.mode === 'at-least-once',
+    });
     this.dataConsumer = consumer;
     await consumer.connect();
     await consumer.subscribe([this.settings.dataTopic]);
@@ -197,16 +201,19 @@ export class Predictor {
   private async onDataBatch(batch: InboundBatch): Promise<void> {
     for (const records of chunk(batch.records, this.settings.batchSize)) {
       if (!batch.isActive()) return;
-      await this.predictChunk(records);
       const last = (records[records.length - 1] as InboundRecord).offset;
-      batch.markDone(last);
+      const result = this.predictChunk(records);
+      await this.parts.delivery.deliver({ writes: result.writes, lastOffset: last }, batch);
+      // Only now are these predictions durable: count them.
+      result.adopt();
       this.parts.metrics.consumerLag(batch.topic, batch.partition, Math.max(0, Number(batch.highWatermark) - Number(last) - 1));
       await batch.heartbeat();
     }
-    await batch.commit();
+    await this.parts.delivery.endOfBatch(batch);
   }
 
-  private async predictChunk(records: InboundRecord[]): Promise<void> {
+  /** Predicts a chunk with one tensor call; `adopt` counts it once its output is durable. */
+  private predictChunk(records: InboundRecord[]): { writes: { topic: string; records: OutboundRecord[] }[]; adopt: () => void } {
     const { metrics } = this.parts;
     const assembled = assembleBatch(records, this.settings.data);
     const lease = this.registry.acquire();
@@ -250,14 +257,19 @@ export class Predictor {
       this.registry.release(lease);
     }
     const deadLetters = assembled.rejected.map(({ source, reason, detail }) => deadLetter(source, reason, detail));
-    await this.producer?.send(this.settings.predictionTopic, out);
-    await this.producer?.send(this.settings.deadLetterTopic, deadLetters);
-    // Only now are these predictions durable: count them.
-    this.accuracy.adopt(draft);
-    this.parts.accuracyLog.write(predictions);
-    metrics.predicted(predictions, this.accuracy);
-    for (const r of assembled.rejected) metrics.deadLettered(r.reason);
-    this.noteFirstPredictions(predictions);
+    return {
+      writes: [
+        { topic: this.settings.predictionTopic, records: out },
+        { topic: this.settings.deadLetterTopic, records: deadLetters },
+      ],
+      adopt: () => {
+        this.accuracy.adopt(draft);
+        this.parts.accuracyLog.write(predictions);
+        metrics.predicted(predictions, this.accuracy);
+        for (const r of assembled.rejected) metrics.deadLettered(r.reason);
+        this.noteFirstPredictions(predictions);
+      },
+    };
   }
 
   /** Logs the time from a model record's arrival to its first prediction (the swap latency). */
@@ -277,7 +289,7 @@ export class Predictor {
     // Data first: the current batch finishes and its offsets commit before we leave the group.
     await this.dataConsumer?.disconnect();
     await this.modelFeed?.disconnect();
-    await this.producer?.disconnect();
+    await this.parts.delivery.stop();
     this.registry.clear();
   }
 }

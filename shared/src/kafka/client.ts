@@ -80,13 +80,7 @@ export class RecordProducer {
       topic,
       acks: -1,
       compression: CompressionTypes.None,
-      messages: records.map((r) => ({
-        key: r.key ?? null,
-        value: r.value,
-        ...(r.headers === undefined ? {} : { headers: r.headers }),
-        ...(r.partition === undefined ? {} : { partition: r.partition }),
-        ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
-      })),
+      messages: toMessages(records),
     });
   }
 
@@ -95,8 +89,76 @@ export class RecordProducer {
   }
 }
 
+/** Where a consumer group should resume in one partition: the offset after the last record done. */
+export interface ConsumedOffset {
+  groupId: string;
+  topic: string;
+  partition: number;
+  /** The next offset to read. */
+  offset: string;
+}
+
+function toMessages(records: OutboundRecord[]) {
+  return records.map((r) => ({
+    key: r.key ?? null,
+    value: r.value,
+    ...(r.headers === undefined ? {} : { headers: r.headers }),
+    ...(r.partition === undefined ? {} : { partition: r.partition }),
+    ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
+  }));
+}
+
+/**
+ * A transactional producer: writes records to several topics and commits a consumer group's
+ * offset in one Kafka transaction, so readers with read_committed see the records exactly when
+ * the input is marked consumed. Starting another producer with the same transactional id fences
+ * this one and aborts its open transaction.
+ */
+export class TransactionalProducer {
+  private connected = false;
+
+  constructor(
+    private readonly producer: Producer,
+    readonly transactionalId: string,
+  ) {}
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  async commitTogether(writes: { topic: string; records: OutboundRecord[] }[], consumed: ConsumedOffset): Promise<void> {
+    const tx = await this.producer.transaction();
+    try {
+      for (const w of writes) {
+        if (w.records.length > 0) await tx.send({ topic: w.topic, acks: -1, messages: toMessages(w.records) });
+      }
+      await tx.sendOffsets({
+        consumerGroupId: consumed.groupId,
+        topics: [{ topic: consumed.topic, partitions: [{ partition: consumed.partition, offset: consumed.offset }] }],
+      });
+      await tx.commit();
+    } catch (e) {
+      // A fenced producer cannot abort; the coordinator aborts for it. Report the first error.
+      await tx.abort().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    this.connected = false;
+    await this.producer.disconnect();
+  }
+}
+
 export interface ConsumerOptions {
   groupId: string;
+  /** false when offsets are committed inside transactions (exactly-once); default true. */
+  autoCommit?: boolean;
   /** Read from the earliest offset when the group has no committed offset. */
   fromBeginning: boolean;
   /** Upper bound on bytes fetched per partition per request. */
@@ -125,7 +187,7 @@ export class RecordConsumer {
   async run(handler: BatchHandler): Promise<void> {
     this.running = true;
     await this.consumer.run({
-      autoCommit: true,
+      autoCommit: this.options.autoCommit ?? true,
       autoCommitInterval: 1000,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
@@ -149,6 +211,17 @@ export class RecordConsumer {
           isActive: () => isRunning() && !isStale(),
         });
       },
+    });
+  }
+
+  /**
+   * Called after every fetched batch with the offset of its last entry, transaction markers and
+   * aborted records included: the only way to see progress through a transactional topic's tail.
+   */
+  onBatchEnd(listener: (topic: string, partition: number, lastOffset: string) => void): void {
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (event) => {
+      const p = event.payload as { topic: string; partition: number; lastOffset: string };
+      listener(p.topic, p.partition, p.lastOffset);
     });
   }
 
@@ -286,6 +359,15 @@ export class KafkaClient {
       fromBeginning: true,
       maxBytesPerPartition: 64 * 1024 * 1024,
     });
+    // Progress comes from batch ends, not records: a topic written in transactions ends in
+    // commit markers that are never handed over as records.
+    consumer.onBatchEnd((_topic, partition, lastOffset) => {
+      const target = pending.get(partition);
+      if (target !== undefined && Number(lastOffset) + 1 >= target) {
+        pending.delete(partition);
+        check();
+      }
+    });
     await consumer.connect();
     await consumer.subscribe([topic]);
     await consumer.run(async (batch) => {
@@ -293,13 +375,7 @@ export class KafkaClient {
         if (!batch.isActive()) return;
         await onRecord(record);
         batch.markDone(record.offset);
-        const target = pending.get(batch.partition);
-        if (target !== undefined && Number(record.offset) + 1 >= target) pending.delete(batch.partition);
       }
-      // A compacted topic may end in removed records: the high watermark says we are past them.
-      const target = pending.get(batch.partition);
-      if (target !== undefined && Number(batch.highWatermark) >= target && batch.records.length === 0) pending.delete(batch.partition);
-      check();
     });
     check();
     return consumer;
@@ -312,6 +388,19 @@ export class KafkaClient {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
       }),
+    );
+  }
+
+  transactionalProducer(transactionalId: string): TransactionalProducer {
+    return new TransactionalProducer(
+      this.kafka.producer({
+        transactionalId,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        transactionTimeout: 30_000,
+        allowAutoTopicCreation: false,
+      }),
+      transactionalId,
     );
   }
 
