@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sampleCodec, type Logger, type RecordProducer } from '@hotswap/shared';
+import { retryForever, sampleCodec, type Logger, type OutboundRecord, type RecordProducer } from '@hotswap/shared';
 import { samplesDue, type SampleSource } from './stream';
 
 export interface DataGeneratorParts {
@@ -45,12 +45,18 @@ export class DataGenerator {
         continue;
       }
       const now = Date.now();
-      const records = [];
+      const records: OutboundRecord[] = [];
       for (let i = 0; i < due; i++) {
         const sample = source.sampleAt(this.sent + i, now);
         records.push({ key: sample.sampleId, value: sampleCodec.encode(sample), headers: sampleCodec.headers(), timestamp: now });
       }
-      await producer.send(topic, records);
+      try {
+        // A broker restart must not end the stream: wait it out, then send the same records.
+        await retryForever(() => producer.send(topic, records), { what: `sending ${due} samples`, warn: (l) => logger.warn(l), signal: this.abort.signal });
+      } catch (e) {
+        if (this.stopping) break;
+        throw e;
+      }
       this.sent += due;
       this.parts.onSent?.(due);
       if (Date.now() - lastReport >= 5000) {

@@ -38,7 +38,7 @@ runMain('datagenerator', async (onFatal) => {
   }
 
   const kafka = new KafkaClient(kafkaConnectionSettings(cfg), logger);
-  const created = await kafka.ensureTopics([dataTopicSpec(cfg.dataTopic, cfg.dataPartitions)]);
+  const created = await kafka.waitForTopics([dataTopicSpec(cfg.dataTopic, cfg.dataPartitions)]);
   if (created.length > 0) logger.info(`created topics: ${created.join(', ')}`);
   const producer = kafka.producer();
   await producer.connect();

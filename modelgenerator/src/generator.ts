@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { modelToRecord, type Dataset, type Logger, type Split } from '@hotswap/shared';
+import { modelToRecord, retryForever, type Dataset, type Logger, type ModelRecord, type Split } from '@hotswap/shared';
 import type { Counter, Gauge } from 'prom-client';
 import type { ModelPublisher } from './publisher';
 import { describePlan, type TrainingPlan } from './schedule';
@@ -15,6 +15,8 @@ export interface GeneratorParts {
   intervalMs: number;
   backend: string;
   publisher: ModelPublisher;
+  /** Signs a record when a signing key is configured; returns it unchanged otherwise. */
+  sign: (record: ModelRecord) => ModelRecord;
   logger: Logger;
   metrics: { published: Counter; trainAccuracy: Gauge; trainLoss: Gauge; heldOutAccuracy: Gauge<'model' | 'version'> };
 }
@@ -71,7 +73,7 @@ export class ModelGenerator {
         trained.model.dispose();
         continue;
       }
-      const record = await modelToRecord(trained.model, {
+      const unsigned = await modelToRecord(trained.model, {
         name: modelName,
         version,
         createdAt: Date.now(),
@@ -83,7 +85,18 @@ export class ModelGenerator {
         metrics: trained.metrics,
       });
       trained.model.dispose();
-      const bytes = await this.parts.publisher.publish(record);
+      const record = this.parts.sign(unsigned);
+      let bytes: number;
+      try {
+        bytes = await retryForever(() => this.parts.publisher.publish(record), {
+          what: `publishing ${modelName} v${version}`,
+          warn: (l) => logger.warn(l),
+          signal: this.abort.signal,
+        });
+      } catch (e) {
+        if (this.stopping) return;
+        throw e;
+      }
       bestAccuracy = accuracy;
       metrics.published.inc();
       metrics.heldOutAccuracy.set({ model: modelName, version: String(version) }, accuracy);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   KafkaClient,
@@ -8,6 +9,9 @@ import {
   createRegistry,
   heldOutSplit,
   kafkaConnectionSettings,
+  keyId,
+  privateKeyFromPem,
+  signModel,
   loadDataset,
   modelTopicSpec,
   readConfig,
@@ -35,7 +39,7 @@ runMain('modelgenerator', async (onFatal) => {
   const modelName = cfg.modelName === '' ? cfg.dataset : cfg.modelName;
 
   const kafka = new KafkaClient(kafkaConnectionSettings(cfg), logger);
-  const created = await kafka.ensureTopics([modelTopicSpec(cfg.modelTopic)]);
+  const created = await kafka.waitForTopics([modelTopicSpec(cfg.modelTopic)]);
   if (created.length > 0) logger.info(`created topics: ${created.join(', ')}`);
   const firstVersion = (await latestPublishedVersion(kafka, cfg.modelTopic, modelName)) + 1;
 
@@ -58,6 +62,8 @@ runMain('modelgenerator', async (onFatal) => {
   const server = cfg.metricsPort >= 0 ? new MetricsServer(registry, cfg.metricsPort) : undefined;
   if (server !== undefined) logger.info(`metrics on :${await server.start()}/metrics`);
 
+  const signingKey = cfg.signingKey === '' ? undefined : privateKeyFromPem(readFileSync(cfg.signingKey, 'utf8'), cfg.signingKey);
+  logger.info(signingKey === undefined ? 'models are published unsigned (no MODEL_SIGNING_KEY)' : `models are signed with key ${keyId(signingKey)}`);
   const producer = kafka.producer();
   await producer.connect();
   const generator = new ModelGenerator({
@@ -70,6 +76,7 @@ runMain('modelgenerator', async (onFatal) => {
     intervalMs: cfg.intervalMs,
     backend: tf.backend,
     publisher: new ModelPublisher(producer, cfg.modelTopic),
+    sign: (record) => (signingKey === undefined ? record : signModel(record, signingKey)),
     logger,
     metrics,
   });

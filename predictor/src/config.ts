@@ -61,6 +61,13 @@ export const predictorSpec = {
   ),
   modelName: setting('MODEL_NAME', 'model to serve (the model topic key); default: the dataset name', 'a string', parsers.string, ''),
   batchSize: setting('BATCH_SIZE', 'most samples predicted with one tensor call', 'an integer 1..4096', parsers.integer(1, 4096), 256),
+  trustedKeys: setting(
+    'TRUSTED_KEYS',
+    'Ed25519 public keys (PEM files, or folders of *.pub) whose signatures make a model acceptable; none = signatures not checked',
+    'comma-separated paths',
+    (raw: string) => raw.split(',').map((p) => p.trim()).filter((p) => p !== ''),
+    [] as string[],
+  ),
   maxModelBytes: setting('MAX_MODEL_BYTES', 'largest model accepted', 'bytes', parsers.integer(1024), 256 * 1024 * 1024),
   logFile: setting(
     'LOG_FILE',

@@ -1,8 +1,10 @@
+import type { KeyObject } from 'node:crypto';
 import {
   ModelRejected,
   recordToModel,
   tf,
   verifyModelRecord,
+  verifyModelSignature,
   type DataContract,
   type ModelLimits,
   type ModelRecord,
@@ -12,7 +14,7 @@ import type { ModelVersion } from './registry';
 /** What the predictor serves with: a layers model and what it was published with. */
 export interface ServableModel {
   layers: tf.LayersModel;
-  record: Omit<ModelRecord, 'weights' | 'topology' | 'weightSpecs'>;
+  record: Omit<ModelRecord, 'weights' | 'topology' | 'weightSpecs' | 'signature'>;
   inputLength: number;
   /** Milliseconds from the start of verification to the end of warm-up. */
   loadMs: number;
@@ -22,8 +24,14 @@ export interface ServableModel {
  * Verifies, loads and warms up a model record beside the serving one. Throws ModelRejected with
  * the reason; on failure nothing it created is left allocated.
  */
-export async function loadServable(record: ModelRecord, data: DataContract, limits: ModelLimits): Promise<ModelVersion<ServableModel>> {
+export async function loadServable(
+  record: ModelRecord,
+  data: DataContract,
+  limits: ModelLimits,
+  trustedKeys: ReadonlyMap<string, KeyObject>,
+): Promise<ModelVersion<ServableModel>> {
   const started = performance.now();
+  if (trustedKeys.size > 0) verifyModelSignature(record, trustedKeys);
   verifyModelRecord(record, data, limits);
   let layers: tf.LayersModel;
   try {
@@ -58,7 +66,7 @@ export async function loadServable(record: ModelRecord, data: DataContract, limi
     if (e instanceof ModelRejected) throw e;
     throw new ModelRejected('load-failed', record.name, record.version, `warm-up failed: ${(e as Error).message}`);
   }
-  const { weights: _w, topology: _t, weightSpecs: _s, ...meta } = record;
+  const { weights: _w, topology: _t, weightSpecs: _s, signature: _g, ...meta } = record;
   return {
     name: record.name,
     version: record.version,

@@ -15,6 +15,7 @@ import {
   selectBackend,
 } from '@hotswap/shared';
 import { AccuracyLog } from './accuracy-log';
+import { readTrustedKeys } from './trusted-keys';
 import { AtLeastOnceDelivery, ExactlyOnceDelivery } from './delivery';
 import { SUMMARY, predictorSpec } from './config';
 import { PredictorMetrics } from './metrics';
@@ -27,7 +28,7 @@ runMain('predictor', async (onFatal) => {
   logger.info(`TensorFlow.js backend: ${tf.backend} (${tf.reason})`);
 
   const kafka = new KafkaClient(kafkaConnectionSettings(cfg), logger);
-  const created = await kafka.ensureTopics([
+  const created = await kafka.waitForTopics([
     dataTopicSpec(cfg.dataTopic, cfg.dataPartitions),
     modelTopicSpec(cfg.modelTopic),
     predictionTopicSpec(cfg.predictionTopic, cfg.dataPartitions),
@@ -35,6 +36,12 @@ runMain('predictor', async (onFatal) => {
   ]);
   if (created.length > 0) logger.info(`created topics: ${created.join(', ')}`);
 
+  const trustedKeys = readTrustedKeys(cfg.trustedKeys);
+  if (trustedKeys.size === 0) {
+    logger.warn('model signatures are NOT checked: set TRUSTED_KEYS to the public keys of your modelgenerators');
+  } else {
+    logger.info(`accepting only models signed by key(s) ${[...trustedKeys.keys()].join(', ')}`);
+  }
   const registry = createRegistry('predictor');
   const accuracyLog = new AccuracyLog(cfg.logFile, cfg.logEvery, { maxBytes: cfg.logMaxBytes, maxFiles: cfg.logMaxFiles });
   const predictor = new Predictor(
@@ -47,6 +54,7 @@ runMain('predictor', async (onFatal) => {
       modelName: cfg.modelName === '' ? cfg.dataset : cfg.modelName,
       batchSize: cfg.batchSize,
       maxModelBytes: cfg.maxModelBytes,
+      trustedKeys,
       data: dataContractFor(cfg.dataset),
     },
     {

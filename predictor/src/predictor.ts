@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   ModelRejected,
@@ -31,6 +32,8 @@ export interface PredictorSettings {
   batchSize: number;
   maxModelBytes: number;
   data: DataContract;
+  /** Public keys by id; empty means signatures are not checked. */
+  trustedKeys: ReadonlyMap<string, KeyObject>;
 }
 
 export interface PredictorParts {
@@ -150,7 +153,7 @@ export class Predictor {
       return false;
     }
     try {
-      const version = await loadServable(record, this.settings.data, { maxModelBytes: this.settings.maxModelBytes });
+      const version = await loadServable(record, this.settings.data, { maxModelBytes: this.settings.maxModelBytes }, this.settings.trustedKeys);
       logger.info(
         `loaded ${record.name} v${record.version} (${record.architecture}) in ${version.model.loadMs.toFixed(0)} ms; swapping at the next batch`,
       );

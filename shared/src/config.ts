@@ -138,7 +138,7 @@ export function helpText(service: string, summary: string, spec: Spec): string {
 }
 
 function formatDefault(v: unknown): string {
-  if (Array.isArray(v)) return v.join(',');
+  if (Array.isArray(v)) return v.length === 0 ? 'none' : v.join(',');
   if (v === '') return 'none';
   return String(v);
 }

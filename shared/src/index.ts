@@ -1,5 +1,6 @@
 export * from './config';
 export * from './lifecycle';
+export * from './retry';
 export * from './tf';
 export * from './schemas/codec';
 export * from './schemas/records';
@@ -9,3 +10,4 @@ export * from './model/checks';
 export * from './model/serialize';
 export * from './telemetry/logger';
 export * from './telemetry/metrics';
+export * from './model/signing';

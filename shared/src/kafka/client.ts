@@ -1,6 +1,7 @@
 // The only module that imports kafkajs: everything else speaks in the types below.
 import { Kafka, logLevel, CompressionTypes, type Consumer, type Producer, type LogEntry, type IHeaders, type SASLOptions } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaConnectionSettings } from '../config';
 import type { MessageHeaders } from '../schemas/codec';
 import type { Logger } from '../telemetry/logger';
@@ -256,10 +257,13 @@ export class RecordConsumer {
 export class KafkaClient {
   private readonly kafka: Kafka;
 
+  private readonly brokers: string[];
+
   constructor(
     settings: KafkaConnectionSettings,
     private readonly logger: Logger,
   ) {
+    this.brokers = settings.brokers;
     this.kafka = new Kafka({
       clientId: settings.clientId,
       brokers: settings.brokers,
@@ -278,9 +282,26 @@ export class KafkaClient {
     });
   }
 
+  /**
+   * Waits until the broker answers and the topics exist (creating the missing ones), retrying with
+   * capped exponential backoff and a log line per attempt, so a service may start before Kafka.
+   */
+  async waitForTopics(specs: TopicSpec[], signal?: AbortSignal): Promise<string[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ensureTopics(specs, 1);
+      } catch (e) {
+        if (signal?.aborted) throw e;
+        const seconds = Math.min(30, 2 ** Math.min(attempt - 1, 5));
+        this.logger.warn(`Kafka at ${this.brokers.join(',')} not ready (${(e as Error).message}); retry ${attempt} in ${seconds} s`);
+        await sleep(seconds * 1000, undefined, signal === undefined ? {} : { signal });
+      }
+    }
+  }
+
   /** Creates the topics that are missing, with their configs; existing topics are left as they are. */
-  async ensureTopics(specs: TopicSpec[]): Promise<string[]> {
-    const admin = this.kafka.admin();
+  async ensureTopics(specs: TopicSpec[], retries = 5): Promise<string[]> {
+    const admin = this.kafka.admin({ retry: { retries } });
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());

@@ -10,7 +10,10 @@ export type RejectionReason =
   | 'classes-mismatch'
   | 'too-large'
   | 'stale-version'
-  | 'load-failed';
+  | 'load-failed'
+  | 'unsigned'
+  | 'untrusted-key'
+  | 'bad-signature';
 
 export class ModelRejected extends Error {
   constructor(

@@ -2,7 +2,7 @@ import { tf } from '../tf';
 import type { ModelRecord } from '../schemas/records';
 import { sha256Hex } from './checks';
 
-export type ModelMetadata = Omit<ModelRecord, 'topology' | 'weightSpecs' | 'weights' | 'weightsSha256'>;
+export type ModelMetadata = Omit<ModelRecord, 'topology' | 'weightSpecs' | 'weights' | 'weightsSha256' | 'signingKeyId' | 'signature'>;
 
 function joinWeightData(data: ArrayBuffer | ArrayBuffer[]): Buffer {
   return Array.isArray(data) ? Buffer.concat(data.map((b) => Buffer.from(b))) : Buffer.from(data);
@@ -27,6 +27,8 @@ export async function modelToRecord(model: tf.LayersModel, metadata: ModelMetada
     weightSpecs: JSON.stringify(captured.weightSpecs),
     weights,
     weightsSha256: sha256Hex(weights),
+    signingKeyId: null,
+    signature: null,
   };
 }
 

@@ -37,6 +37,8 @@ export interface ModelRecord {
   weightsSha256: string;
   backend: string;
   metrics: HeldOutMetrics;
+  signingKeyId: string | null;
+  signature: Buffer | null;
 }
 
 /** A prediction on the prediction topic: JSON, one object per message. */
