@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { modelToRecord, selectBackend, tf, type ModelRecord } from '@hotswap/shared';
+import { loadServable, predictBatch, type ServableModel } from './loader';
+import { ModelRegistry } from './registry';
+
+const contract = { featureShape: [28, 28], classCount: 10 };
+
+async function version(v: number): Promise<ModelRecord> {
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [784], units: 16, activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })],
+  });
+  const record = await modelToRecord(model, {
+    name: 'leak', version: v, createdAt: 0, dataset: 'fashion-mnist', architecture: 'mlp(16)', inputShape: [784],
+    classNames: '0123456789'.split(''), backend: 'cpu',
+    metrics: { accuracy: 0, loss: 0, testSamples: 0, trainSamples: 0, epochs: 0, trainSeconds: 0 },
+  });
+  model.dispose();
+  return record;
+}
+
+describe('hot swap memory', function () {
+  this.timeout(120_000);
+
+  before(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('holds exactly one model of tensors after 100 swaps under load', async () => {
+    const records = await Promise.all(Array.from({ length: 101 }, (_, i) => version(i + 1)));
+    const baseline = tf.memory().numTensors;
+    const registry = new ModelRegistry<ServableModel>((v) => v.model.layers.dispose());
+    const features = new Float32Array(32 * 784).fill(0.5);
+    const load = (r: ModelRecord) => loadServable(r, contract, { maxModelBytes: 1e8 }, new Map());
+    registry.offer(await load(records[0]!));
+    let perModel = -1;
+    for (let i = 1; i <= 100; i++) {
+      // Load the next version while batches run on the current one, as the predictor does.
+      const next = load(records[i]!);
+      for (let b = 0; b < 3; b++) {
+        const lease = registry.acquire();
+        const out = predictBatch(lease.version.model, features, 32);
+        assert.equal(out.predicted.length, 32);
+        registry.release(lease);
+      }
+      registry.offer(await next);
+      registry.release(registry.acquire());
+      const held = tf.memory().numTensors - baseline;
+      if (perModel === -1) perModel = held;
+      assert.equal(held, perModel, `after swap ${i}: ${held} tensors held, one model holds ${perModel}`);
+    }
+    assert.equal(registry.servingVersion?.version, 101);
+    assert.ok(perModel > 0 && perModel <= 4, `one MLP holds ${perModel} tensors`);
+    registry.clear();
+    assert.equal(tf.memory().numTensors, baseline, 'every tensor is released once the registry is cleared');
+  });
+});
