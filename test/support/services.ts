@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KafkaClient, createLogger, type InboundRecord } from '@hotswap/shared';
+import { KafkaClient, createLogger, type InboundRecord, type OutboundRecord } from '@hotswap/shared';
 
 export const REPO = join(__dirname, '..', '..', '..');
 
@@ -203,4 +203,27 @@ export interface PredictionLike {
   count: number;
   predictions: number;
   predictor: string;
+}
+
+/** Writes records as they are (bad ones included) to a topic, for tests of what the services refuse. */
+export async function produceRaw(topic: string, records: OutboundRecord[]): Promise<void> {
+  const logger = createLogger({ service: 'test-producer', level: 'error' });
+  const kafka = new KafkaClient({ brokers: brokers().split(','), clientId: 'hotswap-test', ssl: false }, logger);
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    await producer.send(topic, records);
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Reads one metric's samples from a Prometheus text page: label set (less `service`) -> value. */
+export function metricValues(text: string, name: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm'))) {
+    const labels = (m[1] ?? '').replace(/,?service="[^"]*"/, '').replace('{,', '{');
+    out.set(labels === '{}' ? '' : labels, Number(m[2]));
+  }
+  return out;
 }

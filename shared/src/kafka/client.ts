@@ -317,6 +317,9 @@ export class KafkaClient {
           })),
         });
       }
+      // A topic another client created a moment ago may still lack leaders: ask every partition
+      // for its offsets, so a topic that is not ready yet fails here (and waitForTopics retries).
+      for (const s of specs) await admin.fetchTopicOffsets(s.topic);
       return missing.map((s) => s.topic);
     } finally {
       await admin.disconnect();
