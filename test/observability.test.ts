@@ -102,6 +102,32 @@ describe('observability: Prometheus metrics and the accuracy log', function () {
     assert.equal(await running.stop(), 0);
   });
 
+  it('exports every metric the Grafana dashboard and the README name', async () => {
+    const running = new ServiceProcess('datagenerator', {
+      ...common,
+      DATA_TOPIC: `${names.dataTopic}.names`,
+      RATE: '1',
+      METRICS_PORT: '0',
+    });
+    const exported = new Set<string>();
+    for (const service of [predictor, models, running]) {
+      const text = await scrape(await metricsPort(service));
+      for (const m of text.matchAll(/^# TYPE (\S+) /gm)) exported.add(m[1] as string);
+    }
+    assert.equal(await running.stop(), 0);
+    const REPO_ROOT = join(__dirname, '..', '..');
+    const dashboard = readFileSync(join(REPO_ROOT, 'deploy', 'grafana', 'dashboards', 'hotswap.json'), 'utf8');
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const named = new Set(
+      [...`${dashboard}\n${readme}`.matchAll(/\b((?:hotswap|process|nodejs)_[a-z_]+)/g)].map((m) =>
+        (m[1] as string).replace(/_(bucket|sum|count)$/, ''),
+      ),
+    );
+    const missing = [...named].filter((n) => !exported.has(n));
+    assert.deepEqual(missing, [], 'named in the dashboard or README but not exported');
+    assert.ok(named.size >= 18, `${named.size} metric names found`);
+  });
+
   it('exports the predictor metrics with the values the prediction records give', async () => {
     const text = await scrape(await metricsPort(predictor));
     const predictions = predictionsOf(await readTopic(names.predictionTopic, (r) => r.length >= SAMPLES));

@@ -52,7 +52,11 @@ export class DataGenerator {
       }
       try {
         // A broker restart must not end the stream: wait it out, then send the same records.
-        await retryForever(() => producer.send(topic, records), { what: `sending ${due} samples`, warn: (l) => logger.warn(l), signal: this.abort.signal });
+        await retryForever(() => producer.send(topic, records), {
+          what: `sending ${due} samples`,
+          warn: (l) => logger.warn(l),
+          signal: this.abort.signal,
+        });
       } catch (e) {
         if (this.stopping) break;
         throw e;

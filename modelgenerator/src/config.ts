@@ -40,7 +40,13 @@ export const modelgeneratorSpec = {
     },
     'default',
   ),
-  signingKey: setting('MODEL_SIGNING_KEY', 'Ed25519 private key (PEM, from `npm run keygen`) to sign each model with', 'a file path', parsers.string, ''),
+  signingKey: setting(
+    'MODEL_SIGNING_KEY',
+    'Ed25519 private key (PEM, from `npm run keygen`) to sign each model with',
+    'a file path',
+    parsers.string,
+    '',
+  ),
   intervalMs: setting(
     'MODEL_INTERVAL_MS',
     'pause after each published version before training the next',

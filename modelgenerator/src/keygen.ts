@@ -29,4 +29,6 @@ const pair = generateSigningKeyPair();
 mkdirSync(dirname(base), { recursive: true });
 writeFileSync(`${base}.key`, pair.privateKeyPem, { mode: 0o600 });
 writeFileSync(`${base}.pub`, pair.publicKeyPem);
-process.stdout.write(`key ${pair.id}\n  private: ${base}.key (MODEL_SIGNING_KEY of the modelgenerator)\n  public:  ${base}.pub (TRUSTED_KEYS of the predictor)\n`);
+process.stdout.write(
+  `key ${pair.id}\n  private: ${base}.key (MODEL_SIGNING_KEY of the modelgenerator)\n  public:  ${base}.pub (TRUSTED_KEYS of the predictor)\n`,
+);

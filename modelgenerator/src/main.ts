@@ -63,7 +63,9 @@ runMain('modelgenerator', async (onFatal) => {
   if (server !== undefined) logger.info(`metrics on :${await server.start()}/metrics`);
 
   const signingKey = cfg.signingKey === '' ? undefined : privateKeyFromPem(readFileSync(cfg.signingKey, 'utf8'), cfg.signingKey);
-  logger.info(signingKey === undefined ? 'models are published unsigned (no MODEL_SIGNING_KEY)' : `models are signed with key ${keyId(signingKey)}`);
+  logger.info(
+    signingKey === undefined ? 'models are published unsigned (no MODEL_SIGNING_KEY)' : `models are signed with key ${keyId(signingKey)}`,
+  );
   const producer = kafka.producer();
   await producer.connect();
   const generator = new ModelGenerator({

@@ -1,16 +1,18 @@
 import { DecodeError, sampleCodec, type DataContract, type MessageHeaders, type SampleRecord } from '@hotswap/shared';
 
 /** Why a data record was not predicted; stable strings, used as metric labels. */
-export type SampleRejection =
-  | 'empty-record'
-  | 'missing-headers'
-  | 'unknown-content-type'
-  | 'unknown-schema'
-  | 'not-avro'
-  | 'invalid-record'
-  | 'wrong-shape'
-  | 'bad-features'
-  | 'bad-label';
+export const SAMPLE_REJECTIONS = [
+  'empty-record',
+  'missing-headers',
+  'unknown-content-type',
+  'unknown-schema',
+  'not-avro',
+  'invalid-record',
+  'wrong-shape',
+  'bad-features',
+  'bad-label',
+] as const;
+export type SampleRejection = (typeof SAMPLE_REJECTIONS)[number];
 
 export interface RawRecord {
   value: Buffer | null;

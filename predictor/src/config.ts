@@ -52,6 +52,13 @@ export const predictorSpec = {
     parsers.string,
     'hotswap-predictor',
   ),
+  sessionTimeoutMs: setting(
+    'SESSION_TIMEOUT_MS',
+    'how long a silent replica keeps its partitions before the group hands them on (broker bounds: 6000..300000)',
+    'milliseconds',
+    parsers.integer(6000, 300_000),
+    30_000,
+  ),
   dataset: setting(
     'DATASET',
     'dataset the samples come from (sets the shape models must fit)',
@@ -65,13 +72,17 @@ export const predictorSpec = {
     'TRUSTED_KEYS',
     'Ed25519 public keys (PEM files, or folders of *.pub) whose signatures make a model acceptable; none = signatures not checked',
     'comma-separated paths',
-    (raw: string) => raw.split(',').map((p) => p.trim()).filter((p) => p !== ''),
+    (raw: string) =>
+      raw
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== ''),
     [] as string[],
   ),
   maxModelBytes: setting('MAX_MODEL_BYTES', 'largest model accepted', 'bytes', parsers.integer(1024), 256 * 1024 * 1024),
   logFile: setting(
     'LOG_FILE',
-    'file the accuracy line goes to every LOG_EVERY predictions',
+    'file the accuracy line goes to every LOG_EVERY predictions; {hostname} in it becomes the host name',
     'a file path',
     parsers.string,
     'logs/predictor.log',

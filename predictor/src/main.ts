@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { hostname } from 'node:os';
 import {
   KafkaClient,
+  REJECTION_REASONS,
   MetricsServer,
   closeLogger,
   createLogger,
@@ -15,6 +17,7 @@ import {
   selectBackend,
 } from '@hotswap/shared';
 import { AccuracyLog } from './accuracy-log';
+import { SAMPLE_REJECTIONS } from './batch';
 import { readTrustedKeys } from './trusted-keys';
 import { AtLeastOnceDelivery, ExactlyOnceDelivery } from './delivery';
 import { SUMMARY, predictorSpec } from './config';
@@ -43,7 +46,9 @@ runMain('predictor', async (onFatal) => {
     logger.info(`accepting only models signed by key(s) ${[...trustedKeys.keys()].join(', ')}`);
   }
   const registry = createRegistry('predictor');
-  const accuracyLog = new AccuracyLog(cfg.logFile, cfg.logEvery, { maxBytes: cfg.logMaxBytes, maxFiles: cfg.logMaxFiles });
+  // {hostname} lets replicas that share a mounted folder each keep a file of their own.
+  const logFile = cfg.logFile.replace('{hostname}', hostname());
+  const accuracyLog = new AccuracyLog(logFile, cfg.logEvery, { maxBytes: cfg.logMaxBytes, maxFiles: cfg.logMaxFiles });
   const predictor = new Predictor(
     {
       dataTopic: cfg.dataTopic,
@@ -51,6 +56,7 @@ runMain('predictor', async (onFatal) => {
       predictionTopic: cfg.predictionTopic,
       deadLetterTopic: cfg.deadLetterTopic,
       groupId: cfg.groupId,
+      sessionTimeoutMs: cfg.sessionTimeoutMs,
       modelName: cfg.modelName === '' ? cfg.dataset : cfg.modelName,
       batchSize: cfg.batchSize,
       maxModelBytes: cfg.maxModelBytes,
@@ -61,7 +67,7 @@ runMain('predictor', async (onFatal) => {
       kafka,
       logger,
       accuracyLog,
-      metrics: new PredictorMetrics(registry, cfg.accuracyWindow),
+      metrics: new PredictorMetrics(registry, cfg.accuracyWindow, { rejections: REJECTION_REASONS, deadLetters: SAMPLE_REJECTIONS }),
       delivery: cfg.delivery === 'exactly-once' ? new ExactlyOnceDelivery(kafka, cfg.groupId) : new AtLeastOnceDelivery(kafka),
       onFatal,
     },
@@ -70,7 +76,7 @@ runMain('predictor', async (onFatal) => {
   if (server !== undefined) logger.info(`metrics on :${await server.start()}/metrics`);
   logger.info(`delivery: ${cfg.delivery}`);
   await predictor.start();
-  logger.info(`accuracy log: ${cfg.logFile} (every ${cfg.logEvery} predictions)`);
+  logger.info(`accuracy log: ${logFile} (every ${cfg.logEvery} predictions)`);
   return {
     start: async () => undefined,
     stop: async () => {

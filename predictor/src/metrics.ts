@@ -20,7 +20,11 @@ export class PredictorMetrics {
   private readonly lag: Gauge<'topic' | 'partition'>;
   private readonly window: WindowAccuracy;
 
-  constructor(registry: Registry, windowSize = 500) {
+  constructor(
+    registry: Registry,
+    windowSize = 500,
+    knownReasons: { rejections: readonly string[]; deadLetters: readonly string[] } = { rejections: [], deadLetters: [] },
+  ) {
     const registers = [registry];
     this.window = new WindowAccuracy(windowSize);
     this.windowAccuracy = new Gauge({
@@ -88,6 +92,9 @@ export class PredictorMetrics {
       labelNames: ['reason'],
       registers,
     });
+    // Known reasons start at 0, so increase() and rate() see the first event of each.
+    for (const reason of knownReasons.rejections) this.rejections.inc({ reason }, 0);
+    for (const reason of knownReasons.deadLetters) this.deadLetters.inc({ reason }, 0);
     this.info = new Gauge({
       name: 'hotswap_serving_model_info',
       help: 'The model version serving (value 1)',

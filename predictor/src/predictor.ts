@@ -28,6 +28,7 @@ export interface PredictorSettings {
   predictionTopic: string;
   deadLetterTopic: string;
   groupId: string;
+  sessionTimeoutMs: number;
   modelName: string;
   batchSize: number;
   maxModelBytes: number;
@@ -108,7 +109,6 @@ export class Predictor {
         void this.afterCatchUp().catch((e: Error) => this.parts.onFatal(e));
       },
     );
-    this.modelFeed.onCrash((e) => this.parts.onFatal(new Error(`model consumer failed: ${e.message}`)));
     logger.info(`reading models of ${this.settings.modelName} from ${this.settings.modelTopic}`);
   }
 
@@ -153,7 +153,12 @@ export class Predictor {
       return false;
     }
     try {
-      const version = await loadServable(record, this.settings.data, { maxModelBytes: this.settings.maxModelBytes }, this.settings.trustedKeys);
+      const version = await loadServable(
+        record,
+        this.settings.data,
+        { maxModelBytes: this.settings.maxModelBytes },
+        this.settings.trustedKeys,
+      );
       logger.info(
         `loaded ${record.name} v${record.version} (${record.architecture}) in ${version.model.loadMs.toFixed(0)} ms; swapping at the next batch`,
       );
@@ -173,13 +178,13 @@ export class Predictor {
     const consumer = this.parts.kafka.consumer({
       groupId: this.settings.groupId,
       fromBeginning: true,
+      sessionTimeoutMs: this.settings.sessionTimeoutMs,
       // Exactly-once commits offsets inside its transactions, never on its own.
       autoCommit: this.parts.delivery.mode === 'at-least-once',
     });
     this.dataConsumer = consumer;
     await consumer.connect();
     await consumer.subscribe([this.settings.dataTopic]);
-    consumer.onCrash((e) => this.parts.onFatal(new Error(`data consumer failed: ${e.message}`)));
     await consumer.run((batch) => this.onDataBatch(batch));
     this.parts.logger.info(`consuming ${this.settings.dataTopic} in group ${this.settings.groupId}`);
     this.progressTimer = setInterval(() => this.logProgress(), PROGRESS_EVERY_MS);

@@ -10,8 +10,14 @@ async function version(v: number): Promise<ModelRecord> {
     layers: [tf.layers.dense({ inputShape: [784], units: 16, activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })],
   });
   const record = await modelToRecord(model, {
-    name: 'leak', version: v, createdAt: 0, dataset: 'fashion-mnist', architecture: 'mlp(16)', inputShape: [784],
-    classNames: '0123456789'.split(''), backend: 'cpu',
+    name: 'leak',
+    version: v,
+    createdAt: 0,
+    dataset: 'fashion-mnist',
+    architecture: 'mlp(16)',
+    inputShape: [784],
+    classNames: '0123456789'.split(''),
+    backend: 'cpu',
     metrics: { accuracy: 0, loss: 0, testSamples: 0, trainSamples: 0, epochs: 0, trainSeconds: 0 },
   });
   model.dispose();

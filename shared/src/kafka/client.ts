@@ -1,5 +1,16 @@
 // The only module that imports kafkajs: everything else speaks in the types below.
-import { Kafka, logLevel, CompressionTypes, type Consumer, type Producer, type LogEntry, type IHeaders, type SASLOptions } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  CompressionTypes,
+  Partitioners,
+  type Consumer,
+  type ConsumerRunConfig,
+  type Producer,
+  type LogEntry,
+  type IHeaders,
+  type SASLOptions,
+} from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaConnectionSettings } from '../config';
@@ -167,27 +178,78 @@ export interface ConsumerOptions {
   sessionTimeoutMs?: number;
 }
 
-/** A consumer group member that hands batches to one handler, one partition batch at a time. */
+/**
+ * A consumer group member that hands batches to one handler, one partition batch at a time. It
+ * supervises itself: when kafkajs gives up on its consumer (a crash it will not restart, such as
+ * a group coordinator not found after a broker restart), a fresh consumer takes over after a
+ * backoff, from the group's committed offsets, until disconnect.
+ */
 export class RecordConsumer {
-  private running = false;
+  private consumer: Consumer;
+  private topics: string[] = [];
+  private handler: BatchHandler | undefined;
+  private stopping = false;
+  private restarts = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly batchEndListeners: ((topic: string, partition: number, lastOffset: string) => void)[] = [];
 
   constructor(
-    private readonly consumer: Consumer,
+    private readonly create: () => Consumer,
     private readonly options: ConsumerOptions,
-  ) {}
+    private readonly logger: Logger,
+  ) {
+    this.consumer = this.fresh();
+  }
+
+  private fresh(): Consumer {
+    const consumer = this.create();
+    consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+      const p = event.payload as { topic: string; partition: number; lastOffset: string };
+      for (const listener of this.batchEndListeners) listener(p.topic, p.partition, p.lastOffset);
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      const payload = event.payload as { error: Error; restart: boolean };
+      if (!payload.restart && !this.stopping) this.scheduleRestart(payload.error);
+    });
+    return consumer;
+  }
+
+  private scheduleRestart(error: Error): void {
+    const seconds = Math.min(30, 2 ** Math.min(this.restarts++, 5));
+    this.logger.warn(`consumer of group ${this.options.groupId} stopped (${error.message}); starting a new one in ${seconds} s`);
+    this.restartTimer = setTimeout(() => {
+      if (this.stopping || this.handler === undefined) return;
+      this.consumer = this.fresh();
+      this.begin(this.handler).then(
+        () => this.logger.info(`consumer of group ${this.options.groupId} running again`),
+        (e: Error) => this.scheduleRestart(e),
+      );
+    }, seconds * 1000);
+  }
 
   async connect(): Promise<void> {
     await this.consumer.connect();
   }
 
   async subscribe(topics: string[]): Promise<void> {
+    this.topics = topics;
     await this.consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning });
   }
 
   /** Starts fetching; the handler must call markDone for what it finished. Returns at once. */
   async run(handler: BatchHandler): Promise<void> {
-    this.running = true;
-    await this.consumer.run({
+    this.handler = handler;
+    await this.consumer.run(this.runConfig(handler));
+  }
+
+  private async begin(handler: BatchHandler): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning });
+    await this.consumer.run(this.runConfig(handler));
+  }
+
+  private runConfig(handler: BatchHandler): ConsumerRunConfig {
+    return {
       autoCommit: this.options.autoCommit ?? true,
       autoCommitInterval: 1000,
       eachBatchAutoResolve: false,
@@ -211,8 +273,9 @@ export class RecordConsumer {
           heartbeat: () => heartbeat(),
           isActive: () => isRunning() && !isStale(),
         });
+        this.restarts = 0;
       },
-    });
+    };
   }
 
   /**
@@ -220,35 +283,13 @@ export class RecordConsumer {
    * aborted records included: the only way to see progress through a transactional topic's tail.
    */
   onBatchEnd(listener: (topic: string, partition: number, lastOffset: string) => void): void {
-    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (event) => {
-      const p = event.payload as { topic: string; partition: number; lastOffset: string };
-      listener(p.topic, p.partition, p.lastOffset);
-    });
-  }
-
-  pause(topics: string[]): void {
-    this.consumer.pause(topics.map((topic) => ({ topic })));
-  }
-
-  resume(topics: string[]): void {
-    this.consumer.resume(topics.map((topic) => ({ topic })));
-  }
-
-  /** Called with the consumer's fatal crash (after kafkajs gave up restarting it). */
-  onCrash(listener: (error: Error) => void): void {
-    this.consumer.on(this.consumer.events.CRASH, (event) => {
-      const payload = event.payload as { error: Error; restart: boolean };
-      if (!payload.restart) listener(payload.error);
-    });
-  }
-
-  get isRunning(): boolean {
-    return this.running;
+    this.batchEndListeners.push(listener);
   }
 
   /** Stops fetching, lets the current batch finish, commits what was marked done, leaves the group. */
   async disconnect(): Promise<void> {
-    this.running = false;
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
     await this.consumer.disconnect();
   }
 }
@@ -258,28 +299,37 @@ export class KafkaClient {
   private readonly kafka: Kafka;
 
   private readonly brokers: string[];
+  private readonly probe: Kafka;
 
   constructor(
     settings: KafkaConnectionSettings,
     private readonly logger: Logger,
   ) {
     this.brokers = settings.brokers;
-    this.kafka = new Kafka({
+    const connection = {
       clientId: settings.clientId,
       brokers: settings.brokers,
       ssl: settings.ssl,
       ...(settings.sasl === undefined ? {} : { sasl: settings.sasl as SASLOptions }),
       connectionTimeout: 3000,
-      // Wait out a broker that is still starting: ~1 min of capped exponential backoff.
+    };
+    this.kafka = new Kafka({
+      ...connection,
+      // Ride out a broker restart: ~1 min of capped exponential backoff per operation.
       retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 15 },
       logLevel: logLevel.WARN,
       logCreator:
         () =>
         ({ level, log }: LogEntry) => {
           const { message, ...extra } = log;
-          this.logger.log(LEVELS[level] ?? 'info', `kafka: ${message}`, extra);
+          // Our producers retry sends themselves, and transactions make the retries safe: the
+          // library's advice to retry forever is noise here.
+          const quiet = message.startsWith('Limiting retries for the idempotent producer');
+          this.logger.log(quiet ? 'debug' : (LEVELS[level] ?? 'info'), `kafka: ${message}`, extra);
         },
     });
+    // For set-up probes: one quick try each, silent, so waitForTopics paces and explains the retries.
+    this.probe = new Kafka({ ...connection, retry: { initialRetryTime: 300, retries: 1 }, logLevel: logLevel.NOTHING });
   }
 
   /**
@@ -289,7 +339,7 @@ export class KafkaClient {
   async waitForTopics(specs: TopicSpec[], signal?: AbortSignal): Promise<string[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.ensureTopics(specs, 1);
+        return await this.createMissingTopics(specs, this.probe);
       } catch (e) {
         if (signal?.aborted) throw e;
         const seconds = Math.min(30, 2 ** Math.min(attempt - 1, 5));
@@ -300,8 +350,12 @@ export class KafkaClient {
   }
 
   /** Creates the topics that are missing, with their configs; existing topics are left as they are. */
-  async ensureTopics(specs: TopicSpec[], retries = 5): Promise<string[]> {
-    const admin = this.kafka.admin({ retry: { retries } });
+  ensureTopics(specs: TopicSpec[]): Promise<string[]> {
+    return this.createMissingTopics(specs, this.kafka);
+  }
+
+  private async createMissingTopics(specs: TopicSpec[], kafka: Kafka): Promise<string[]> {
+    const admin = kafka.admin();
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());
@@ -410,6 +464,7 @@ export class KafkaClient {
       this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
         allowAutoTopicCreation: false,
       }),
     );
@@ -421,6 +476,7 @@ export class KafkaClient {
         transactionalId,
         idempotent: true,
         maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
         transactionTimeout: 30_000,
         allowAutoTopicCreation: false,
       }),
@@ -430,16 +486,18 @@ export class KafkaClient {
 
   consumer(options: ConsumerOptions): RecordConsumer {
     return new RecordConsumer(
-      this.kafka.consumer({
-        groupId: options.groupId,
-        allowAutoTopicCreation: false,
-        sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-        heartbeatInterval: 3000,
-        maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
-        maxWaitTimeInMs: 200,
-        retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 15 },
-      }),
+      () =>
+        this.kafka.consumer({
+          groupId: options.groupId,
+          allowAutoTopicCreation: false,
+          sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+          heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
+          maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+          maxWaitTimeInMs: 200,
+          retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 15 },
+        }),
       options,
+      this.logger,
     );
   }
 }

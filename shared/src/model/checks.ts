@@ -2,18 +2,21 @@ import { createHash } from 'node:crypto';
 import type { ModelRecord } from '../schemas/records';
 
 /** Why a model was rejected; stable strings, used as metric labels. */
-export type RejectionReason =
-  | 'checksum-mismatch'
-  | 'bad-topology'
-  | 'bad-weights'
-  | 'input-shape-mismatch'
-  | 'classes-mismatch'
-  | 'too-large'
-  | 'stale-version'
-  | 'load-failed'
-  | 'unsigned'
-  | 'untrusted-key'
-  | 'bad-signature';
+export const REJECTION_REASONS = [
+  'undecodable',
+  'checksum-mismatch',
+  'bad-topology',
+  'bad-weights',
+  'input-shape-mismatch',
+  'classes-mismatch',
+  'too-large',
+  'stale-version',
+  'load-failed',
+  'unsigned',
+  'untrusted-key',
+  'bad-signature',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 export class ModelRejected extends Error {
   constructor(

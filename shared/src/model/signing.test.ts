@@ -5,10 +5,21 @@ import { ModelRejected } from './checks';
 import { generateSigningKeyPair, keyId, signModel, verifyModelSignature } from './signing';
 
 const record: ModelRecord = {
-  name: 'm', version: 3, createdAt: 1, dataset: 'mnist', architecture: 'mlp(4)', inputShape: [784],
-  classNames: ['a', 'b'], topology: '{"class_name":"Sequential","config":{}}', weightSpecs: '[]', weights: Buffer.from([1, 2, 3, 4]),
-  weightsSha256: 'x', backend: 'cpu', metrics: { accuracy: 0.5, loss: 1, testSamples: 1, trainSamples: 1, epochs: 1, trainSeconds: 0 },
-  signingKeyId: null, signature: null,
+  name: 'm',
+  version: 3,
+  createdAt: 1,
+  dataset: 'mnist',
+  architecture: 'mlp(4)',
+  inputShape: [784],
+  classNames: ['a', 'b'],
+  topology: '{"class_name":"Sequential","config":{}}',
+  weightSpecs: '[]',
+  weights: Buffer.from([1, 2, 3, 4]),
+  weightsSha256: 'x',
+  backend: 'cpu',
+  metrics: { accuracy: 0.5, loss: 1, testSamples: 1, trainSamples: 1, epochs: 1, trainSeconds: 0 },
+  signingKeyId: null,
+  signature: null,
 };
 
 function pair() {

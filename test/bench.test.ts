@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO, brokers, tempDir } from './support/services';
+
+/** Every figure scripts/bench.js reports, by row id. */
+const FIGURES = [
+  'inference-ceiling',
+  'transport-ceiling',
+  'e2e-throughput',
+  'e2e-latency-p50',
+  'e2e-latency-p99',
+  'steady-gap',
+  'swap-same-time',
+  'swap-same-gap',
+  'swap-same-p99',
+  'swap-big-time',
+  'swap-big-gap',
+  'swap-big-p99',
+  'delivery-exactly-once',
+  'memory-rss-before',
+  'memory-rss-after',
+  'memory-tensors-before',
+  'memory-tensors-after',
+];
+
+interface Row {
+  id: string;
+  figure: string;
+  value: number | null;
+  unit: string;
+  note?: string;
+}
+
+describe('benchmark harness', function () {
+  // The smoke run takes about 25 s on 2 cores; the limit leaves room for a slow machine.
+  this.timeout(60_000);
+  let child: ChildProcess | undefined;
+
+  afterEach(() => {
+    // A timed-out run: SIGTERM lets it stop the services it started.
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  });
+
+  it('produces every figure in a smoke run (values are not checked: timings vary)', async () => {
+    const json = join(tempDir('bench'), 'bench.json');
+    const output: string[] = [];
+    child = spawn(process.execPath, [join(REPO, 'scripts', 'bench.js'), '--smoke', '--json', json], {
+      cwd: REPO,
+      env: { ...process.env, KAFKA_BROKERS: brokers() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (c: Buffer) => output.push(c.toString()));
+    child.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
+    const code = await new Promise<number | null>((resolve) => child?.on('exit', (c) => resolve(c)));
+    assert.equal(code, 0, output.join(''));
+
+    const result = JSON.parse(readFileSync(json, 'utf8')) as { rows: Row[] };
+    for (const id of FIGURES) {
+      const row = result.rows.find((r) => r.id === id);
+      assert.ok(row !== undefined, `figure ${id} missing from ${json}`);
+      if (row.value === null) {
+        assert.equal(id, 'delivery-exactly-once', `figure ${id} has no value (${row.note ?? 'no reason'})`);
+        assert.match(row.note ?? '', /^n\/a \(.+\)$/, `${id}: n/a needs a reason`);
+      } else {
+        assert.ok(typeof row.value === 'number' && Number.isFinite(row.value), `figure ${id} is ${String(row.value)}`);
+      }
+    }
+    // The table on stdout has a row per figure.
+    const table = output
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('| '));
+    assert.ok(table.length >= FIGURES.length + 1, `table has ${table.length} lines:\n${table.join('\n')}`);
+  });
+});
