@@ -482,11 +482,10 @@ async function transportCeiling(/** @type {number} */ n) {
   let last = 0;
   /** @type {() => void} */
   let finished = () => undefined;
-  /** @type {(e: Error) => void} */
-  let failed = () => undefined;
   const allDone = new Promise((resolveDone, rejectDone) => {
     finished = () => resolveDone(undefined);
-    failed = rejectDone;
+    // The consumer restarts itself on errors, so a loop that stalls is caught by time instead.
+    setTimeout(() => rejectDone(new Error(`transport loop stalled: ${done} of ${n} records in 5 min`)), 300_000).unref();
   });
   try {
     await consumer.connect();
