@@ -105,14 +105,19 @@ export class PredictorMetrics {
 
   predicted(records: readonly PredictionRecord[], book: AccuracyBook): void {
     if (records.length === 0) return;
-    this.batchSize.observe(records.length);
     const now = Date.now();
+    // Counted per label set first: one counter update per set, not one per record.
+    const counts = new Map<string, { model: string; version: string; outcome: string; n: number }>();
     for (const r of records) {
       const outcome = r.correct === null ? 'unlabelled' : r.correct ? 'correct' : 'incorrect';
-      this.predictions.inc({ model: r.model.name, version: String(r.model.version), outcome });
+      const key = `${r.model.name}\u0000${r.model.version}\u0000${outcome}`;
+      const entry = counts.get(key);
+      if (entry === undefined) counts.set(key, { model: r.model.name, version: String(r.model.version), outcome, n: 1 });
+      else entry.n++;
       if (r.correct !== null) this.window.record(r.correct);
       this.latency.observe(Math.max(0, now - r.sampleCreatedAt) / 1000);
     }
+    for (const { model, version, outcome, n } of counts.values()) this.predictions.inc({ model, version, outcome }, n);
     const recent = this.window.value;
     if (recent !== null) this.windowAccuracy.set(recent);
     const overall = book.overall.value;
@@ -121,6 +126,11 @@ export class PredictorMetrics {
       const [model, version] = key.split(':') as [string, string];
       if (acc.value !== null) this.accuracyByVersion.set({ model, version }, acc.value);
     }
+  }
+
+  /** One tensor call of `rows` samples. */
+  tensorCall(rows: number): void {
+    this.batchSize.observe(rows);
   }
 
   consumerLag(topic: string, partition: number, records: number): void {

@@ -47,6 +47,16 @@ export interface PredictorParts {
 }
 
 const REPLICA = `${hostname()}-${process.pid}`;
+const PREDICTION_HEADERS = { 'content-type': PREDICTION_CONTENT_TYPE };
+
+/** What a fetched batch produces, gathered over its chunks, delivered at once. */
+interface BatchOutput {
+  draft: AccuracyBook;
+  predictions: PredictionRecord[];
+  records: OutboundRecord[];
+  deadLetters: OutboundRecord[];
+  rejected: SampleRejection[];
+}
 const PROGRESS_EVERY_MS = 10_000;
 
 /**
@@ -206,39 +216,58 @@ export class Predictor {
     );
   }
 
+  /**
+   * Predicts a fetched batch chunk by chunk (one tensor call each; a new model takes over between
+   * chunks), then delivers all of it at once: one transaction, or one send, per fetched batch.
+   */
   private async onDataBatch(batch: InboundBatch): Promise<void> {
+    const output: BatchOutput = { draft: this.accuracy.draft(), predictions: [], records: [], deadLetters: [], rejected: [] };
+    let last: string | undefined;
     for (const records of chunk(batch.records, this.settings.batchSize)) {
+      // Stopping or lost the partition: deliver nothing; the next owner reads these again.
       if (!batch.isActive()) return;
-      const last = (records[records.length - 1] as InboundRecord).offset;
-      const result = this.predictChunk(records);
-      await this.parts.delivery.deliver({ writes: result.writes, lastOffset: last }, batch);
-      // Only now are these predictions durable: count them.
-      result.adopt();
-      this.parts.metrics.consumerLag(batch.topic, batch.partition, Math.max(0, Number(batch.highWatermark) - Number(last) - 1));
+      this.predictChunk(records, output);
+      last = (records[records.length - 1] as InboundRecord).offset;
       await batch.heartbeat();
     }
+    if (last === undefined) return;
+    await this.parts.delivery.deliver(
+      {
+        writes: [
+          { topic: this.settings.predictionTopic, records: output.records },
+          { topic: this.settings.deadLetterTopic, records: output.deadLetters },
+        ],
+        lastOffset: last,
+      },
+      batch,
+    );
+    // Only now are these predictions durable: count them.
+    const { metrics } = this.parts;
+    this.accuracy.adopt(output.draft);
+    this.parts.accuracyLog.write(output.predictions);
+    metrics.predicted(output.predictions, this.accuracy);
+    for (const reason of output.rejected) metrics.deadLettered(reason);
+    metrics.consumerLag(batch.topic, batch.partition, Math.max(0, Number(batch.highWatermark) - Number(last) - 1));
+    this.noteFirstPredictions(output.predictions);
     await this.parts.delivery.endOfBatch(batch);
   }
 
-  /** Predicts a chunk with one tensor call; `adopt` counts it once its output is durable. */
-  private predictChunk(records: InboundRecord[]): { writes: { topic: string; records: OutboundRecord[] }[]; adopt: () => void } {
-    const { metrics } = this.parts;
+  /** Predicts one chunk with one tensor call, appending its records to the batch's output. */
+  private predictChunk(records: InboundRecord[], output: BatchOutput): void {
     const assembled = assembleBatch(records, this.settings.data);
     const lease = this.registry.acquire();
-    const out: OutboundRecord[] = [];
-    const predictions: PredictionRecord[] = [];
-    const draft = this.accuracy.draft();
     try {
       const { model } = lease.version;
       const rows = assembled.accepted.length;
       if (rows > 0) {
         const result = predictBatch(model, assembled.features, rows);
+        this.parts.metrics.tensorCall(rows);
         const now = Date.now();
         const modelKey = `${lease.version.name}:${lease.version.version}`;
         assembled.accepted.forEach(({ source, sample }, i) => {
           const predicted = result.predicted[i] as number;
           const correct = sample.label === null ? null : sample.label === predicted;
-          const { overall, model: perModel } = draft.record(modelKey, correct);
+          const { overall, model: perModel } = output.draft.record(modelKey, correct);
           const prediction: PredictionRecord = {
             sampleId: sample.sampleId,
             dataset: sample.dataset,
@@ -257,27 +286,17 @@ export class Predictor {
             source: { topic: source.topic, partition: source.partition, offset: source.offset },
             predictor: REPLICA,
           };
-          predictions.push(prediction);
-          out.push({ key: sample.sampleId, value: JSON.stringify(prediction), headers: { 'content-type': PREDICTION_CONTENT_TYPE } });
+          output.predictions.push(prediction);
+          output.records.push({ key: sample.sampleId, value: JSON.stringify(prediction), headers: PREDICTION_HEADERS });
         });
       }
     } finally {
       this.registry.release(lease);
     }
-    const deadLetters = assembled.rejected.map(({ source, reason, detail }) => deadLetter(source, reason, detail));
-    return {
-      writes: [
-        { topic: this.settings.predictionTopic, records: out },
-        { topic: this.settings.deadLetterTopic, records: deadLetters },
-      ],
-      adopt: () => {
-        this.accuracy.adopt(draft);
-        this.parts.accuracyLog.write(predictions);
-        metrics.predicted(predictions, this.accuracy);
-        for (const r of assembled.rejected) metrics.deadLettered(r.reason);
-        this.noteFirstPredictions(predictions);
-      },
-    };
+    for (const { source, reason, detail } of assembled.rejected) {
+      output.deadLetters.push(deadLetter(source, reason, detail));
+      output.rejected.push(reason);
+    }
   }
 
   /** Logs the time from a model record's arrival to its first prediction (the swap latency). */
