@@ -342,26 +342,10 @@ async function prefill(/** @type {string} */ topic, /** @type {number} */ n, /**
   return bytes / n;
 }
 
-/** An untrained model of the plan, laid out as the modelgenerator builds it (seeded weights). */
+/** An untrained model of the plan, built by the modelgenerator's own builder (seeded weights). */
 function buildModel(/** @type {{ kind: string, widths: number[] }} */ plan, /** @type {number} */ seed) {
-  const init = (/** @type {number} */ i) => tf.initializers.glorotUniform({ seed: seed + i });
-  const model = tf.sequential();
-  if (plan.kind === 'cnn') {
-    model.add(tf.layers.reshape({ inputShape: [FEATURES], targetShape: [28, 28, 1] }));
-    plan.widths.forEach((filters, i) => {
-      model.add(tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(i) }));
-      model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-    });
-    model.add(tf.layers.flatten());
-    model.add(tf.layers.dropout({ rate: 0.3 }));
-    model.add(tf.layers.dense({ units: 128, activation: 'relu', kernelInitializer: init(100) }));
-  } else {
-    plan.widths.forEach((units, i) => {
-      model.add(tf.layers.dense({ ...(i === 0 ? { inputShape: [FEATURES] } : {}), units, activation: 'relu', kernelInitializer: init(i) }));
-    });
-  }
-  model.add(tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(200) }));
-  return model;
+  const { buildModel: build } = require('../modelgenerator/dist/architectures');
+  return build({ architecture: plan.kind, widths: plan.widths, trainSamples: null, epochs: 1 }, [28, 28], 10, seed);
 }
 
 /** A model record as the modelgenerator publishes it, from freshly built (untrained) weights. */

@@ -70,12 +70,7 @@ describe('bad input on a real broker', function () {
 
   it('sends unusable data records to the dead-letter topic with reason, bytes and source, and keeps predicting', async () => {
     const names = isolatedNames('deadletter');
-    const common = {
-      DATA_TOPIC: names.dataTopic,
-      MODEL_TOPIC: names.modelTopic,
-      PREDICTION_TOPIC: names.predictionTopic,
-      DEAD_LETTER_TOPIC: names.deadLetterTopic,
-    };
+    const common = names.env;
     const predictor = new ServiceProcess('predictor', {
       ...common,
       PREDICTOR_GROUP: names.group,
@@ -134,12 +129,7 @@ describe('bad input on a real broker', function () {
 
   it('rejects bad models with a logged reason and a metric, serving the last good one meanwhile', async () => {
     const names = isolatedNames('badmodel');
-    const common = {
-      DATA_TOPIC: names.dataTopic,
-      MODEL_TOPIC: names.modelTopic,
-      PREDICTION_TOPIC: names.predictionTopic,
-      DEAD_LETTER_TOPIC: names.deadLetterTopic,
-    };
+    const common = names.env;
     const predictor = new ServiceProcess('predictor', {
       ...common,
       PREDICTOR_GROUP: names.group,
@@ -221,12 +211,7 @@ describe('bad input on a real broker', function () {
     mkdirSync(join(dir, 'trusted'));
     writeFileSync(join(dir, 'trusted', 'ours.pub'), ours.publicKeyPem);
     writeFileSync(join(dir, 'ours.key'), ours.privateKeyPem);
-    const common = {
-      DATA_TOPIC: names.dataTopic,
-      MODEL_TOPIC: names.modelTopic,
-      PREDICTION_TOPIC: names.predictionTopic,
-      DEAD_LETTER_TOPIC: names.deadLetterTopic,
-    };
+    const common = names.env;
     const predictor = new ServiceProcess('predictor', {
       ...common,
       PREDICTOR_GROUP: names.group,
@@ -273,12 +258,7 @@ describe('bad input on a real broker', function () {
 
   it('carries a model over 5 MB through a broker left at its default 1 MB limits', async () => {
     const names = isolatedNames('big');
-    const common = {
-      DATA_TOPIC: names.dataTopic,
-      MODEL_TOPIC: names.modelTopic,
-      PREDICTION_TOPIC: names.predictionTopic,
-      DEAD_LETTER_TOPIC: names.deadLetterTopic,
-    };
+    const common = names.env;
     const predictor = new ServiceProcess('predictor', { ...common, PREDICTOR_GROUP: names.group, LOG_FILE: join(tempDir('big'), 'p.log') });
     try {
       await predictor.waitFor(/reading models/);

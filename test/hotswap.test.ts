@@ -5,12 +5,7 @@ import { ServiceProcess, isolatedNames, predictionsOf, readTopic, tempDir } from
 describe('hot swap under load', function () {
   this.timeout(240_000);
   const names = isolatedNames('swap');
-  const common = {
-    DATA_TOPIC: names.dataTopic,
-    MODEL_TOPIC: names.modelTopic,
-    PREDICTION_TOPIC: names.predictionTopic,
-    DEAD_LETTER_TOPIC: names.deadLetterTopic,
-  };
+  const common = names.env;
   const SAMPLES = 2400;
 
   it('switches from v1 to v2 at one point while data flows, never back, losing nothing', async () => {

@@ -33,12 +33,7 @@ async function scrape(port: number): Promise<string> {
 describe('observability: Prometheus metrics and the accuracy log', function () {
   this.timeout(180_000);
   const names = isolatedNames('obs');
-  const common = {
-    DATA_TOPIC: names.dataTopic,
-    MODEL_TOPIC: names.modelTopic,
-    PREDICTION_TOPIC: names.predictionTopic,
-    DEAD_LETTER_TOPIC: names.deadLetterTopic,
-  };
+  const common = names.env;
   const logDir = tempDir('obs');
   const logFile = join(logDir, 'predictor.log');
   const SAMPLES = 400;

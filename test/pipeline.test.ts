@@ -11,12 +11,7 @@ describe('pipeline on a real broker', function () {
   this.timeout(180_000);
   const names = isolatedNames('e2e');
   const logFile = join(tempDir('e2e'), 'predictor.log');
-  const common = {
-    DATA_TOPIC: names.dataTopic,
-    MODEL_TOPIC: names.modelTopic,
-    PREDICTION_TOPIC: names.predictionTopic,
-    DEAD_LETTER_TOPIC: names.deadLetterTopic,
-  };
+  const common = names.env;
   const SAMPLES = 300;
   let predictor: ServiceProcess;
   let predictions: ReturnType<typeof predictionsOf>;

@@ -25,12 +25,7 @@ describe('faults on a real broker', function () {
 
   it('three replicas on 6 partitions, one SIGKILLed three times mid-stream: every sample predicted exactly once', async () => {
     const names = isolatedNames('kill');
-    const common = {
-      DATA_TOPIC: names.dataTopic,
-      MODEL_TOPIC: names.modelTopic,
-      PREDICTION_TOPIC: names.predictionTopic,
-      DEAD_LETTER_TOPIC: names.deadLetterTopic,
-    };
+    const common = names.env;
     const replica = (n: string) =>
       new ServiceProcess('predictor', {
         ...common,
@@ -72,13 +67,7 @@ describe('faults on a real broker', function () {
     const brokers = `127.0.0.1:${port}`;
     const env = { KAFKA_PORT: port, PATH: process.env['PATH'] ?? '' };
     const names = isolatedNames('outage');
-    const common = {
-      KAFKA_BROKERS: brokers,
-      DATA_TOPIC: names.dataTopic,
-      MODEL_TOPIC: names.modelTopic,
-      PREDICTION_TOPIC: names.predictionTopic,
-      DEAD_LETTER_TOPIC: names.deadLetterTopic,
-    };
+    const common = { KAFKA_BROKERS: brokers, ...names.env };
     let predictor: ServiceProcess | undefined;
     let saved: string | undefined;
 

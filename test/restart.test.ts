@@ -5,12 +5,7 @@ import { ServiceProcess, isolatedNames, readAll, readTopic, tempDir, type Predic
 describe('predictor restart', function () {
   this.timeout(240_000);
   const names = isolatedNames('restart');
-  const common = {
-    DATA_TOPIC: names.dataTopic,
-    MODEL_TOPIC: names.modelTopic,
-    PREDICTION_TOPIC: names.predictionTopic,
-    DEAD_LETTER_TOPIC: names.deadLetterTopic,
-  };
+  const common = names.env;
   const predictorEnv = { ...common, PREDICTOR_GROUP: names.group, LOG_FILE: join(tempDir('restart'), 'p.log') };
   const parse = (v: Buffer | null) => JSON.parse((v as Buffer).toString()) as PredictionLike;
 

@@ -62,8 +62,9 @@ const PROGRESS_EVERY_MS = 10_000;
 /**
  * The predictor: follows the model topic from its start (every replica reads every model), and
  * consumes the data topic in a consumer group once a model is serving. Each fetched batch is
- * predicted in chunks of at most batchSize with one tensor call each; a chunk's prediction
- * records are acknowledged by the broker before its offsets are marked done (at-least-once).
+ * predicted in chunks of at most batchSize with one tensor call each, then delivered at once by
+ * the delivery mode: one transaction with its offsets (exactly-once), or acknowledged writes
+ * before its offsets are committed (at-least-once).
  */
 export class Predictor {
   readonly registry: ModelRegistry<ServableModel>;
@@ -193,9 +194,17 @@ export class Predictor {
       autoCommit: this.parts.delivery.mode === 'at-least-once',
     });
     this.dataConsumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe([this.settings.dataTopic]);
-    await consumer.run((batch) => this.onDataBatch(batch));
+    try {
+      await consumer.connect();
+      await consumer.subscribe([this.settings.dataTopic]);
+      await consumer.run((batch) => this.onDataBatch(batch));
+    } catch (e) {
+      // Let the next model record (or its redelivery) try again.
+      this.dataStarted = false;
+      this.dataConsumer = undefined;
+      await consumer.disconnect().catch(() => undefined);
+      throw e;
+    }
     this.parts.logger.info(`consuming ${this.settings.dataTopic} in group ${this.settings.groupId}`);
     this.progressTimer = setInterval(() => this.logProgress(), PROGRESS_EVERY_MS);
     this.progressTimer.unref();

@@ -16,13 +16,23 @@ export function brokers(): string {
 /** Topic and group names no other test uses, so tests share one broker without interfering. */
 export function isolatedNames(label: string) {
   const id = `${label}-${randomBytes(3).toString('hex')}`;
-  return {
-    id,
+  const topics = {
     dataTopic: `t.${id}.data`,
     modelTopic: `t.${id}.model`,
     predictionTopic: `t.${id}.prediction`,
     deadLetterTopic: `t.${id}.deadletter`,
+  };
+  return {
+    id,
+    ...topics,
     group: `g.${id}`,
+    /** The services' settings naming these topics. */
+    env: {
+      DATA_TOPIC: topics.dataTopic,
+      MODEL_TOPIC: topics.modelTopic,
+      PREDICTION_TOPIC: topics.predictionTopic,
+      DEAD_LETTER_TOPIC: topics.deadLetterTopic,
+    },
   };
 }
 

@@ -55,24 +55,16 @@ export function generateSigningKeyPair(): KeyPairPem {
   };
 }
 
-export function privateKeyFromPem(pem: string, where: string): KeyObject {
+function ed25519FromPem(pem: string, where: string, half: 'private' | 'public'): KeyObject {
   let key: KeyObject;
   try {
-    key = createPrivateKey(pem);
+    key = half === 'private' ? createPrivateKey(pem) : createPublicKey(pem);
   } catch (e) {
-    throw new Error(`${where}: not a PEM private key (${(e as Error).message})`);
+    throw new Error(`${where}: not a PEM ${half} key (${(e as Error).message})`);
   }
   if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${where}: key type ${key.asymmetricKeyType}, expected ed25519`);
   return key;
 }
 
-export function publicKeyFromPem(pem: string, where: string): KeyObject {
-  let key: KeyObject;
-  try {
-    key = createPublicKey(pem);
-  } catch (e) {
-    throw new Error(`${where}: not a PEM public key (${(e as Error).message})`);
-  }
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${where}: key type ${key.asymmetricKeyType}, expected ed25519`);
-  return key;
-}
+export const privateKeyFromPem = (pem: string, where: string): KeyObject => ed25519FromPem(pem, where, 'private');
+export const publicKeyFromPem = (pem: string, where: string): KeyObject => ed25519FromPem(pem, where, 'public');
