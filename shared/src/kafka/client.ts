@@ -4,6 +4,7 @@ import {
   logLevel,
   CompressionTypes,
   Partitioners,
+  type Admin,
   type Consumer,
   type ConsumerRunConfig,
   type Producer,
@@ -294,6 +295,21 @@ export class RecordConsumer {
   }
 }
 
+/**
+ * A topic's offset range per partition. Right after a topic is created its partitions may still
+ * lack a leader, and kafkajs does not retry that here: retry retriable errors for up to ~10 s.
+ */
+async function topicOffsets(admin: Admin, topic: string): Promise<{ partition: number; low: string; high: string }[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (e) {
+      if ((e as { retriable?: boolean }).retriable !== true || attempt >= 40) throw e;
+      await sleep(250);
+    }
+  }
+}
+
 /** Entry point to a Kafka cluster for one service. */
 export class KafkaClient {
   private readonly kafka: Kafka;
@@ -373,7 +389,7 @@ export class KafkaClient {
       }
       // A topic another client created a moment ago may still lack leaders: ask every partition
       // for its offsets, so a topic that is not ready yet fails here (and waitForTopics retries).
-      for (const s of specs) await admin.fetchTopicOffsets(s.topic);
+      for (const s of specs) await topicOffsets(admin, s.topic);
       return missing.map((s) => s.topic);
     } finally {
       await admin.disconnect();
@@ -385,7 +401,7 @@ export class KafkaClient {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const offsets = await admin.fetchTopicOffsets(topic);
+      const offsets = await topicOffsets(admin, topic);
       return new Map(offsets.map((o) => [o.partition, o.high]));
     } finally {
       await admin.disconnect();
@@ -419,7 +435,7 @@ export class KafkaClient {
     await admin.connect();
     let ranges: { partition: number; low: string; high: string }[];
     try {
-      ranges = await admin.fetchTopicOffsets(topic);
+      ranges = await topicOffsets(admin, topic);
     } finally {
       await admin.disconnect();
     }
