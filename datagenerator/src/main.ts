@@ -68,7 +68,6 @@ runMain('datagenerator', async (onFatal) => {
     (e: Error) => onFatal(e),
   );
   return {
-    start: async () => undefined,
     stop: async () => {
       await generator.stop();
       await producer.disconnect();

@@ -27,8 +27,8 @@ import { parseSchedule } from './schedule';
 runMain('modelgenerator', async (onFatal) => {
   const cfg = readConfig('modelgenerator', SUMMARY, modelgeneratorSpec);
   const logger = createLogger({ service: 'modelgenerator', level: cfg.logLevel });
-  const tf = await selectBackend(cfg.backend);
-  logger.info(`TensorFlow.js backend: ${tf.backend} (${tf.reason})`);
+  const choice = await selectBackend(cfg.backend);
+  logger.info(`TensorFlow.js backend: ${choice.backend} (${choice.reason})`);
 
   const dataset = loadDataset(
     cfg.dataset,
@@ -73,10 +73,10 @@ runMain('modelgenerator', async (onFatal) => {
     split,
     seed: cfg.seed,
     modelName,
-    plans: parseSchedule(cfg.schedule, tf.backend),
+    plans: parseSchedule(cfg.schedule, choice.backend),
     firstVersion,
     intervalMs: cfg.intervalMs,
-    backend: tf.backend,
+    backend: choice.backend,
     publisher: new ModelPublisher(producer, cfg.modelTopic),
     sign: (record) => (signingKey === undefined ? record : signModel(record, signingKey)),
     logger,
@@ -90,7 +90,6 @@ runMain('modelgenerator', async (onFatal) => {
     (e: Error) => onFatal(e),
   );
   return {
-    start: async () => undefined,
     stop: async () => {
       await generator.stop();
       await producer.disconnect();

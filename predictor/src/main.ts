@@ -27,8 +27,8 @@ import { Predictor } from './predictor';
 runMain('predictor', async (onFatal) => {
   const cfg = readConfig('predictor', SUMMARY, predictorSpec);
   const logger = createLogger({ service: 'predictor', level: cfg.logLevel });
-  const tf = await selectBackend(cfg.backend);
-  logger.info(`TensorFlow.js backend: ${tf.backend} (${tf.reason})`);
+  const choice = await selectBackend(cfg.backend);
+  logger.info(`TensorFlow.js backend: ${choice.backend} (${choice.reason})`);
 
   const kafka = new KafkaClient(kafkaConnectionSettings(cfg), logger);
   const created = await kafka.waitForTopics([
@@ -78,7 +78,6 @@ runMain('predictor', async (onFatal) => {
   await predictor.start();
   logger.info(`accuracy log: ${logFile} (every ${cfg.logEvery} predictions)`);
   return {
-    start: async () => undefined,
     stop: async () => {
       logger.info('stopping: finishing the current batch and committing');
       await predictor.stop();

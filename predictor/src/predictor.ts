@@ -20,7 +20,7 @@ import type { AccuracyLog } from './accuracy-log';
 import { assembleBatch, chunk, type SampleRejection } from './batch';
 import { loadServable, predictBatch, type ServableModel } from './loader';
 import type { PredictorMetrics } from './metrics';
-import { ModelRegistry, type ModelVersion } from './registry';
+import { ModelRegistry } from './registry';
 
 export interface PredictorSettings {
   dataTopic: string;
@@ -100,10 +100,6 @@ export class Predictor {
     );
   }
 
-  get serving(): ModelVersion<ServableModel> | null {
-    return this.registry.servingVersion;
-  }
-
   get ready(): boolean {
     return this.dataStarted;
   }
@@ -151,7 +147,8 @@ export class Predictor {
       return;
     }
     this.firstModelArrival.set(model.version, arrivedAt);
-    await this.tryLoad(model);
+    // A rejected version never predicts: forget when it arrived.
+    if (!(await this.tryLoad(model))) this.firstModelArrival.delete(model.version);
     await this.startDataWhenReady();
   }
 

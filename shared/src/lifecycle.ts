@@ -1,8 +1,7 @@
 import { ConfigError, HelpRequested } from './config';
 
-/** Something with a start and a stop, run by main.ts. */
+/** A started service, as main.ts hands it back: what runMain stops on a signal. */
 export interface Service {
-  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -18,14 +17,13 @@ export function runMain(service: string, main: (onFatal: (e: Error) => void) => 
   const stop = (code: number): void => {
     if (stopping) return;
     stopping = true;
-    const done = (running?.stop() ?? Promise.resolve()).then(
+    void (running?.stop() ?? Promise.resolve()).then(
       () => process.exit(code),
       (e: Error) => {
         process.stderr.write(`${service}: error while stopping: ${e.message}\n`);
         process.exit(1);
       },
     );
-    void done;
   };
   const onFatal = (e: Error): void => {
     process.stderr.write(`${service}: fatal: ${e.stack ?? e.message}\n`);

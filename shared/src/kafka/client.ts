@@ -128,8 +128,6 @@ function toMessages(records: OutboundRecord[]) {
  * this one and aborts its open transaction.
  */
 export class TransactionalProducer {
-  private connected = false;
-
   constructor(
     private readonly producer: Producer,
     readonly transactionalId: string,
@@ -137,11 +135,6 @@ export class TransactionalProducer {
 
   async connect(): Promise<void> {
     await this.producer.connect();
-    this.connected = true;
-  }
-
-  get isConnected(): boolean {
-    return this.connected;
   }
 
   async commitTogether(writes: { topic: string; records: OutboundRecord[] }[], consumed: ConsumedOffset): Promise<void> {
@@ -163,7 +156,6 @@ export class TransactionalProducer {
   }
 
   async disconnect(): Promise<void> {
-    this.connected = false;
     await this.producer.disconnect();
   }
 }
@@ -370,10 +362,19 @@ export class KafkaClient {
     return this.createMissingTopics(specs, this.kafka);
   }
 
-  private async createMissingTopics(specs: TopicSpec[], kafka: Kafka): Promise<string[]> {
+  /** Runs `work` with a connected admin client of `kafka`, disconnecting it afterwards. */
+  private async withAdmin<T>(kafka: Kafka, work: (admin: Admin) => Promise<T>): Promise<T> {
     const admin = kafka.admin();
     await admin.connect();
     try {
+      return await work(admin);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private createMissingTopics(specs: TopicSpec[], kafka: Kafka): Promise<string[]> {
+    return this.withAdmin(kafka, async (admin) => {
       const existing = new Set(await admin.listTopics());
       const missing = specs.filter((s) => !existing.has(s.topic));
       if (missing.length > 0) {
@@ -391,33 +392,13 @@ export class KafkaClient {
       // for its offsets, so a topic that is not ready yet fails here (and waitForTopics retries).
       for (const s of specs) await topicOffsets(admin, s.topic);
       return missing.map((s) => s.topic);
-    } finally {
-      await admin.disconnect();
-    }
+    });
   }
 
   /** The next offset to be written in each partition of a topic, right now. */
   async endOffsets(topic: string): Promise<Map<number, string>> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const offsets = await topicOffsets(admin, topic);
-      return new Map(offsets.map((o) => [o.partition, o.high]));
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
-  /** Offsets a consumer group has committed on a topic (-1 where none). */
-  async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      return new Map((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
-    } finally {
-      await admin.disconnect();
-    }
+    const offsets = await this.withAdmin(this.kafka, (admin) => topicOffsets(admin, topic));
+    return new Map(offsets.map((o) => [o.partition, o.high]));
   }
 
   /**
@@ -431,14 +412,7 @@ export class KafkaClient {
     onRecord: (record: InboundRecord) => Promise<void>,
     onCaughtUp: () => void,
   ): Promise<RecordConsumer> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    let ranges: { partition: number; low: string; high: string }[];
-    try {
-      ranges = await topicOffsets(admin, topic);
-    } finally {
-      await admin.disconnect();
-    }
+    const ranges = await this.withAdmin(this.kafka, (admin) => topicOffsets(admin, topic));
     // Partitions still holding records we have not read yet, with the offset to reach.
     const pending = new Map(ranges.filter((r) => Number(r.high) > Number(r.low)).map((r) => [r.partition, Number(r.high)]));
     let caughtUp = false;
