@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as avro from 'avsc';
 import {
+  modelRecordKey,
   modelCodec,
   modelToRecord,
   sampleCodec,
@@ -53,7 +54,7 @@ async function modelRecord(version: number, units = 8, classes = 10): Promise<Mo
 const publish = (topic: string, records: ModelRecord[]) =>
   produceRaw(
     topic,
-    records.map((r) => ({ key: r.name, value: modelCodec.encode(r), headers: modelCodec.headers() })),
+    records.map((r) => ({ key: modelRecordKey(r.name, r.version), value: modelCodec.encode(r), headers: modelCodec.headers() })),
   );
 
 async function scrapeMetrics(service: ServiceProcess): Promise<string> {

@@ -1,4 +1,4 @@
-import { modelCodec, type KafkaClient, type ModelRecord, type RecordProducer } from '@hotswap/shared';
+import { modelCodec, modelRecordKey, isControlRecord, type KafkaClient, type ModelRecord, type RecordProducer } from '@hotswap/shared';
 
 /** Finds the highest version of a model already on the model topic, so numbering continues across restarts. */
 export async function latestPublishedVersion(kafka: KafkaClient, topic: string, name: string): Promise<number> {
@@ -9,9 +9,10 @@ export async function latestPublishedVersion(kafka: KafkaClient, topic: string, 
     topic,
     'hotswap-modelgenerator-scan',
     async (record) => {
-      if (record.key?.toString() !== name || record.value === null) return;
+      if (record.value === null || isControlRecord(record.headers)) return;
       try {
-        latest = Math.max(latest, modelCodec.decode(record.value, record.headers).version);
+        const model = modelCodec.decode(record.value, record.headers);
+        if (model.name === name) latest = Math.max(latest, model.version);
       } catch {
         // A record we cannot read holds no version we must count past.
       }
@@ -26,7 +27,7 @@ export async function latestPublishedVersion(kafka: KafkaClient, topic: string, 
   return latest;
 }
 
-/** Publishes model records keyed by model name, so compaction keeps the latest of each. */
+/** Publishes model records keyed by name and version, so compaction keeps every version. */
 export class ModelPublisher {
   constructor(
     private readonly producer: RecordProducer,
@@ -35,7 +36,7 @@ export class ModelPublisher {
 
   async publish(record: ModelRecord): Promise<number> {
     const value = modelCodec.encode(record);
-    await this.producer.send(this.topic, [{ key: record.name, value, headers: modelCodec.headers() }]);
+    await this.producer.send(this.topic, [{ key: modelRecordKey(record.name, record.version), value, headers: modelCodec.headers() }]);
     return value.length;
   }
 }

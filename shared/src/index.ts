@@ -11,3 +11,4 @@ export * from './model/serialize';
 export * from './telemetry/logger';
 export * from './telemetry/metrics';
 export * from './model/signing';
+export * from './model/control';

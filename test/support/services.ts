@@ -54,7 +54,8 @@ export class ServiceProcess {
   ) {
     this.child = spawn(process.execPath, [join(REPO, service, 'dist', 'main.js'), ...args], {
       cwd: REPO,
-      env: { ...process.env, KAFKA_BROKERS: brokers(), METRICS_PORT: '-1', LOG_LEVEL: 'info', ...env },
+      // No fixed ports by default: a test that wants an HTTP API asks for port 0 and reads the log line.
+      env: { ...process.env, KAFKA_BROKERS: brokers(), METRICS_PORT: '-1', HTTP_PORT: '-1', TRAIN_PORT: '-1', LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const onData = (chunk: Buffer): void => {

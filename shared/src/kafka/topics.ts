@@ -5,7 +5,22 @@ export const DEFAULT_TOPICS = {
   data: 'queueing.data',
   model: 'queueing.model',
   prediction: 'streaming.prediction',
+  request: 'queueing.request',
+  reply: 'streaming.reply',
 } as const;
+
+/**
+ * Model records are keyed by name and version, so compaction keeps every published version (a
+ * rollback needs the old ones) while a republished version replaces itself.
+ */
+export function modelRecordKey(name: string, version: number): string {
+  return `${name}@v${version}`;
+}
+
+/** The key of a model's control records (pin, unpin, rollback): compaction keeps the latest. */
+export function controlRecordKey(name: string): string {
+  return `${name}@control`;
+}
 
 export const DEFAULT_DATA_PARTITIONS = 6;
 
@@ -13,7 +28,7 @@ export function dataTopicSpec(topic: string, partitions: number): TopicSpec {
   return { topic, partitions, config: { 'retention.ms': String(7 * 24 * 3600 * 1000) } };
 }
 
-/** Compacted and keyed by model name: the latest version of each model stays readable forever. */
+/** Compacted, keyed by model name and version (and one control key per model): nothing published is lost. */
 export function modelTopicSpec(topic: string): TopicSpec {
   return {
     topic,
@@ -29,4 +44,13 @@ export function modelTopicSpec(topic: string): TopicSpec {
 
 export function predictionTopicSpec(topic: string, partitions: number): TopicSpec {
   return { topic, partitions, config: { 'retention.ms': String(7 * 24 * 3600 * 1000) } };
+}
+
+/** Requests are short-lived: a day is plenty for a reply to be made. */
+export function requestTopicSpec(topic: string, partitions: number): TopicSpec {
+  return { topic, partitions, config: { 'retention.ms': String(24 * 3600 * 1000) } };
+}
+
+export function replyTopicSpec(topic: string, partitions: number): TopicSpec {
+  return { topic, partitions, config: { 'retention.ms': String(24 * 3600 * 1000) } };
 }

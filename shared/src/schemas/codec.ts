@@ -24,9 +24,10 @@ export class DecodeError extends Error {
 
 const SCHEMA_DIR = join(__dirname, '..', '..', 'schemas');
 
-export function loadSchema(file: string): avro.Type {
+/** Parses a schema file; `registry` holds named types it refers to (and receives the ones it defines). */
+export function loadSchema(file: string, registry: Record<string, avro.Type> = {}): avro.Type {
   const schema = JSON.parse(readFileSync(join(SCHEMA_DIR, file), 'utf8')) as avro.Schema;
-  return avro.Type.forSchema(schema);
+  return avro.Type.forSchema(schema, { registry });
 }
 
 /**

@@ -65,6 +65,46 @@ export interface PredictionRecord {
   predictor: string;
 }
 
-export const sampleCodec = new AvroCodec<SampleRecord>(loadSchema('sample.avsc'), 'application/vnd.hotswap.sample+avro');
+/** A request/reply request (schemas/request.avsc): samples an app wants predicted together. */
+export interface PredictRequest {
+  requestId: string;
+  createdAt: number;
+  samples: SampleRecord[];
+}
+
+/** Request headers: where the reply goes, and the id that ties the reply to its request. */
+export const HEADER_CORRELATION_ID = 'correlation-id';
+export const HEADER_REPLY_TOPIC = 'reply-topic';
+
+/** One sample's answer in a reply: a prediction, or why there is none. */
+export type ReplyItem =
+  | {
+      sampleId: string;
+      predicted: number;
+      predictedClass: string;
+      confidence: number;
+      label: number | null;
+      correct: boolean | null;
+    }
+  | { sampleId: string | null; error: string };
+
+/** The reply to a request: JSON, keyed and headed by the correlation id. */
+export interface PredictionReply {
+  correlationId: string;
+  requestId: string | null;
+  /** The version that predicted every sample of the request; null when none could be predicted. */
+  model: { name: string; version: number } | null;
+  predictions: ReplyItem[];
+  /** Set when the request as a whole could not be read. */
+  error: string | null;
+  requestCreatedAt: number | null;
+  repliedAt: number;
+  predictor: string;
+}
+
+const schemas: Record<string, import('avsc').Type> = {};
+const sampleType = loadSchema('sample.avsc', schemas);
+export const sampleCodec = new AvroCodec<SampleRecord>(sampleType, 'application/vnd.hotswap.sample+avro');
+export const requestCodec = new AvroCodec<PredictRequest>(loadSchema('request.avsc', schemas), 'application/vnd.hotswap.request+avro');
 export const modelCodec = new AvroCodec<ModelRecord>(loadSchema('model.avsc'), 'application/vnd.hotswap.model+avro');
 export const PREDICTION_CONTENT_TYPE = 'application/json';

@@ -1,0 +1,74 @@
+import type { HeldOutMetrics } from '@hotswap/shared';
+
+/** One instance's answer from the serving model. */
+export interface InstancePrediction {
+  predicted: number;
+  predictedClass: string;
+  confidence: number;
+  /** One probability per class, in class order. */
+  probabilities: number[];
+}
+
+export type VersionState =
+  /** Takes the traffic now. */
+  | 'serving'
+  /** Loaded and warmed; takes the traffic at the next batch. */
+  | 'staged'
+  /** Published and valid, not loaded (older, newer than a pin, or retired after serving). */
+  | 'available'
+  /** Failed verification or loading; never serves. */
+  | 'rejected';
+
+export interface VersionStatus {
+  version: number;
+  state: VersionState;
+  architecture: string;
+  createdAt: number;
+  /** The modelgenerator's figures on the held-out split. */
+  heldOut: HeldOutMetrics;
+  /** What this replica measured while the version served: labelled samples only count. */
+  live: { accuracy: number | null; labelled: number; predictions: number };
+  /** Why it was rejected, when it was. */
+  rejection: string | null;
+}
+
+export interface ModelStatus {
+  name: string;
+  servingVersion: number | null;
+  pinnedVersion: number | null;
+  /** Every version this replica has read from the model topic, newest first. */
+  versions: VersionStatus[];
+}
+
+/** A refused management request, with the HTTP status that says why (404 unknown, 409 not possible now). */
+export class ControlRefused extends Error {
+  constructor(
+    readonly status: 404 | 409,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ControlRefused';
+  }
+}
+
+/** What the predictor offers its HTTP API: predictions with the serving model, its status, and its management. */
+export interface ServingApi {
+  readonly modelName: string;
+  /** Per-sample feature shape and class count of the data the models fit. */
+  readonly featureShape: readonly number[];
+  readonly classCount: number;
+  /** Whether features are pixels 0..255 (divided by 255 before the model) or raw floats. */
+  readonly pixelFeatures: boolean;
+  /**
+   * Predicts `rows` rows of already normalized features with the serving version (null when no
+   * version serves yet). Never mixes versions within one call.
+   */
+  predict(features: Float32Array, rows: number): { model: { name: string; version: number }; predictions: InstancePrediction[] } | null;
+  status(): ModelStatus;
+  /**
+   * Writes a control record to the model topic (so every replica follows) and resolves once this
+   * replica has applied it, with the status after. Throws ControlRefused for an unknown version
+   * (404) or one that cannot serve (409).
+   */
+  control(action: 'pin' | 'unpin' | 'rollback', version: number | null, requestedBy: string): Promise<ModelStatus>;
+}
