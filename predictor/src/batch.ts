@@ -11,6 +11,9 @@ export const SAMPLE_REJECTIONS = [
   'wrong-shape',
   'bad-features',
   'bad-label',
+  // Request/reply requests that cannot be answered: no reply address, or a topic we may not write to.
+  'no-reply-address',
+  'bad-reply-topic',
 ] as const;
 export type SampleRejection = (typeof SAMPLE_REJECTIONS)[number];
 
@@ -36,53 +39,79 @@ function featureCount(shape: readonly number[]): number {
  * the reason; they never stop the batch.
  */
 export function assembleBatch<R extends RawRecord>(records: readonly R[], contract: DataContract): AssembledBatch<R> {
-  const length = featureCount(contract.featureShape);
-  const features = new Float32Array(records.length * length);
+  const rows = new FeatureRows(contract, records.length);
   const accepted: AssembledBatch<R>['accepted'] = [];
   const rejected: AssembledBatch<R>['rejected'] = [];
   for (const source of records) {
-    const reject = (reason: SampleRejection, detail: string): void => {
-      rejected.push({ source, reason, detail });
-    };
     if (source.value === null || source.value.length === 0) {
-      reject('empty-record', 'record has no value');
+      rejected.push({ source, reason: 'empty-record', detail: 'record has no value' });
       continue;
     }
     let sample: SampleRecord;
     try {
       sample = sampleCodec.decode(source.value, source.headers);
     } catch (e) {
-      if (e instanceof DecodeError) reject(e.reason, e.message);
-      else reject('invalid-record', (e as Error).message);
+      if (e instanceof DecodeError) rejected.push({ source, reason: e.reason, detail: e.message });
+      else rejected.push({ source, reason: 'invalid-record', detail: (e as Error).message });
       continue;
     }
+    const problem = rows.add(sample);
+    if (problem === null) accepted.push({ source, sample });
+    else rejected.push({ source, ...problem });
+  }
+  return { accepted, rejected, features: rows.features };
+}
+
+/**
+ * Decoded samples checked against the data contract, their features normalized as in training
+ * (pixels / 255) into consecutive rows of one float array, ready for one tensor.
+ */
+export class FeatureRows {
+  private readonly buffer: Float32Array;
+  private readonly length: number;
+  count = 0;
+
+  constructor(
+    private readonly contract: DataContract,
+    capacity: number,
+  ) {
+    this.length = featureCount(contract.featureShape);
+    this.buffer = new Float32Array(capacity * this.length);
+  }
+
+  /** The rows added so far. */
+  get features(): Float32Array {
+    return this.buffer.subarray(0, this.count * this.length);
+  }
+
+  /** Adds the sample as the next row; returns why it cannot be used instead (and adds nothing). */
+  add(sample: SampleRecord): { reason: SampleRejection; detail: string } | null {
+    const { length, contract } = this;
     if (featureCount(sample.shape) !== length) {
-      reject('wrong-shape', `shape [${sample.shape.join(',')}] does not match [${contract.featureShape.join(',')}]`);
-      continue;
+      return { reason: 'wrong-shape', detail: `shape [${sample.shape.join(',')}] does not match [${contract.featureShape.join(',')}]` };
     }
     const bytesPerFeature = sample.dtype === 'UINT8' ? 1 : 4;
     if (sample.features.length !== length * bytesPerFeature) {
-      reject('wrong-shape', `${sample.features.length} feature bytes, shape and ${sample.dtype} need ${length * bytesPerFeature}`);
-      continue;
+      return {
+        reason: 'wrong-shape',
+        detail: `${sample.features.length} feature bytes, shape and ${sample.dtype} need ${length * bytesPerFeature}`,
+      };
     }
     if (sample.label !== null && (sample.label < 0 || sample.label >= contract.classCount)) {
-      reject('bad-label', `label ${sample.label} is not a class index below ${contract.classCount}`);
-      continue;
+      return { reason: 'bad-label', detail: `label ${sample.label} is not a class index below ${contract.classCount}` };
     }
-    const row = features.subarray(accepted.length * length, (accepted.length + 1) * length);
+    if ((this.count + 1) * length > this.buffer.length) throw new RangeError(`more than ${this.buffer.length / length} rows added`);
+    const row = this.buffer.subarray(this.count * length, (this.count + 1) * length);
     if (sample.dtype === 'UINT8') {
       for (let i = 0; i < length; i++) row[i] = (sample.features[i] as number) / 255;
     } else {
       for (let i = 0; i < length; i++) row[i] = sample.features.readFloatLE(i * 4);
       const bad = row.findIndex((v) => !Number.isFinite(v));
-      if (bad !== -1) {
-        reject('bad-features', `feature ${bad} is ${row[bad]}`);
-        continue;
-      }
+      if (bad !== -1) return { reason: 'bad-features', detail: `feature ${bad} is ${row[bad]}` };
     }
-    accepted.push({ source, sample });
+    this.count++;
+    return null;
   }
-  return { accepted, rejected, features: features.subarray(0, accepted.length * length) };
 }
 
 /** Splits a fetched run into chunks of at most `size`, so one tensor call never grows unbounded. */

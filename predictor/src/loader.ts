@@ -79,6 +79,14 @@ export interface BatchPrediction {
   confidence: Float32Array;
 }
 
+/** Class probabilities of each row, rows x classes, with one tensor call. */
+export function predictProbabilities(model: ServableModel, features: Float32Array, rows: number): { probabilities: Float32Array; classes: number } {
+  return tf.tidy(() => {
+    const probs = model.layers.predict(tf.tensor2d(features, [rows, model.inputLength])) as tf.Tensor2D;
+    return { probabilities: Float32Array.from(probs.dataSync()), classes: probs.shape[1] };
+  });
+}
+
 /** One tensor call for the whole batch; returns the arg-max class and its probability per row. */
 export function predictBatch(model: ServableModel, features: Float32Array, rows: number): BatchPrediction {
   return tf.tidy(() => {

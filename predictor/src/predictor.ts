@@ -1,10 +1,23 @@
-import type { KeyObject } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
+  HEADER_CORRELATION_ID,
+  HEADER_REPLY_TOPIC,
   ModelRejected,
+  controlHeaders,
+  controlRecordKey,
+  decodeControl,
+  encodeControl,
+  isControlRecord,
   modelCodec,
+  requestCodec,
   PREDICTION_CONTENT_TYPE,
   type DataContract,
+  type ModelControl,
+  type PredictionReply,
+  type RecordProducer,
+  type ReplyItem,
+  type SampleRecord,
   type InboundBatch,
   type InboundRecord,
   type KafkaClient,
@@ -17,22 +30,29 @@ import {
 import type { Delivery } from './delivery';
 import { AccuracyBook } from './accuracy';
 import type { AccuracyLog } from './accuracy-log';
-import { assembleBatch, chunk, type SampleRejection } from './batch';
-import { loadServable, predictBatch, type ServableModel } from './loader';
+import { assembleBatch, chunk, FeatureRows, type SampleRejection } from './batch';
+import { ModelCatalog } from './catalog';
+import { loadServable, predictBatch, predictProbabilities, type ServableModel } from './loader';
 import type { PredictorMetrics } from './metrics';
-import { ModelRegistry } from './registry';
+import { ModelRegistry, type Lease } from './registry';
+import { ControlRefused, type InstancePrediction, type ModelStatus, type ServingApi, type VersionState } from './serving';
 
 export interface PredictorSettings {
   dataTopic: string;
   modelTopic: string;
   predictionTopic: string;
   deadLetterTopic: string;
+  requestTopic: string;
   groupId: string;
   sessionTimeoutMs: number;
   modelName: string;
   batchSize: number;
   maxModelBytes: number;
+  /** Model records kept in memory for a pin or rollback. */
+  modelHistory: number;
   data: DataContract;
+  /** Features are pixels 0..255, divided by 255 before the model (else raw floats). */
+  pixelFeatures: boolean;
   /** Public keys by id; empty means signatures are not checked. */
   trustedKeys: ReadonlyMap<string, KeyObject>;
 }
@@ -48,6 +68,8 @@ export interface PredictorParts {
 
 const REPLICA = `${hostname()}-${process.pid}`;
 const PREDICTION_HEADERS = { 'content-type': PREDICTION_CONTENT_TYPE };
+/** How long a management call waits for this replica to read and apply its own control record. */
+const CONTROL_APPLY_TIMEOUT_MS = 30_000;
 
 /** What a fetched batch produces, gathered over its chunks, delivered at once. */
 interface BatchOutput {
@@ -56,6 +78,21 @@ interface BatchOutput {
   records: OutboundRecord[];
   deadLetters: OutboundRecord[];
   rejected: SampleRejection[];
+  /** Request/reply answers by reply topic. */
+  replies: Map<string, OutboundRecord[]>;
+}
+
+/** A request record read far enough to know where its reply goes. */
+interface AddressedRequest {
+  source: InboundRecord;
+  correlationId: string;
+  replyTopic: string;
+  requestId: string | null;
+  requestCreatedAt: number | null;
+  /** Samples in request order, each with its row in the batch's features or why it has none. */
+  items: { sample: SampleRecord | null; row: number | null; error: string | null }[];
+  /** Set when the request as a whole could not be read. */
+  error: string | null;
 }
 const PROGRESS_EVERY_MS = 10_000;
 
@@ -66,23 +103,27 @@ const PROGRESS_EVERY_MS = 10_000;
  * the delivery mode: one transaction with its offsets (exactly-once), or acknowledged writes
  * before its offsets are committed (at-least-once).
  */
-export class Predictor {
+export class Predictor implements ServingApi {
   readonly registry: ModelRegistry<ServableModel>;
+  private readonly catalog: ModelCatalog;
   private readonly accuracy = new AccuracyBook();
   private modelFeed: RecordConsumer | undefined;
   private dataConsumer: RecordConsumer | undefined;
   private dataStarted = false;
+  /** Until the model topic is read to its end, versions are only catalogued: the newest is loaded after. */
   private caughtUp = false;
-  /** During catch-up only the newest records matter: older ones are kept but not loaded. */
-  private readonly backlog: ModelRecord[] = [];
   private firstModelArrival = new Map<number, number>();
   private progressTimer: NodeJS.Timeout | undefined;
+  private controlProducer: Promise<RecordProducer> | undefined;
+  /** Management calls waiting for their control record to come back through the model topic. */
+  private readonly controlWaiters = new Map<string, () => void>();
 
   constructor(
     private readonly settings: PredictorSettings,
     private readonly parts: PredictorParts,
   ) {
     const { logger, metrics } = parts;
+    this.catalog = new ModelCatalog(settings.modelHistory);
     this.registry = new ModelRegistry<ServableModel>(
       (v) => v.model.layers.dispose(),
       (event) => {
@@ -119,21 +160,22 @@ export class Predictor {
     logger.info(`reading models of ${this.settings.modelName} from ${this.settings.modelTopic}`);
   }
 
-  /** Loads the newest model found during catch-up (falling back to older ones), then serves. */
+  /** Loads the version to serve among those found during catch-up (the pin, else the newest valid), then serves. */
   private async afterCatchUp(): Promise<void> {
-    const candidates = this.backlog.splice(0).sort((a, b) => b.version - a.version);
-    this.parts.logger.info(`model topic read: ${candidates.length} version(s) of ${this.settings.modelName} found`);
-    for (const record of candidates) {
-      if (await this.tryLoad(record)) break;
-    }
+    const known = this.catalog.newestFirst().length;
+    const pin = this.catalog.pinned === null ? '' : `, pinned to v${this.catalog.pinned}`;
+    this.parts.logger.info(`model topic read: ${known} version(s) of ${this.settings.modelName} found${pin}`);
+    await this.reconcile();
     await this.startDataWhenReady();
   }
 
   private async onModelRecord(record: InboundRecord): Promise<void> {
     const { logger, metrics } = this.parts;
-    if (record.key?.toString() !== this.settings.modelName) return;
-    const arrivedAt = Date.now();
     if (record.value === null) return; // a tombstone: nothing to load
+    if (isControlRecord(record.headers)) {
+      await this.onControlRecord(record);
+      return;
+    }
     let model: ModelRecord;
     try {
       model = modelCodec.decode(record.value, record.headers);
@@ -142,24 +184,62 @@ export class Predictor {
       metrics.modelRejected('undecodable');
       return;
     }
-    if (!this.caughtUp) {
-      this.backlog.push(model);
+    if (model.name !== this.settings.modelName) return;
+    const stale = this.caughtUp && this.catalog.pinned === null && this.registry.isStale(model.version);
+    this.catalog.add(model);
+    if (!this.caughtUp) return;
+    if (stale) {
+      // Still catalogued: an operator may roll back to it.
+      logger.info(`not serving ${model.name} v${model.version}: v${this.registry.newestVersion} is newer or the same`);
+      metrics.modelRejected('stale-version');
       return;
     }
-    this.firstModelArrival.set(model.version, arrivedAt);
-    // A rejected version never predicts: forget when it arrived.
-    if (!(await this.tryLoad(model))) this.firstModelArrival.delete(model.version);
+    if (this.catalog.pinned !== null && this.catalog.pinned !== model.version) {
+      logger.info(`not serving ${model.name} v${model.version} yet: pinned to v${this.catalog.pinned}`);
+    }
+    await this.reconcile();
     await this.startDataWhenReady();
   }
 
-  /** Verifies, loads and stages one version; logs and counts a rejection. True when staged. */
-  private async tryLoad(record: ModelRecord): Promise<boolean> {
-    const { logger, metrics } = this.parts;
-    if (this.registry.isStale(record.version)) {
-      logger.info(`ignoring ${record.name} v${record.version}: v${this.registry.newestVersion} is newer or the same`);
-      metrics.modelRejected('stale-version');
-      return false;
+  private async onControlRecord(record: InboundRecord): Promise<void> {
+    const { logger } = this.parts;
+    let control: ModelControl;
+    try {
+      control = decodeControl(record.value as Buffer);
+    } catch (e) {
+      logger.warn(`control record at ${record.topic}/${record.partition}@${record.offset} ignored: ${(e as Error).message}`);
+      return;
     }
+    if (control.model !== this.settings.modelName) return;
+    this.catalog.setPin(control.action === 'unpin' ? null : control.version);
+    if (this.caughtUp) {
+      const what = control.action === 'unpin' ? 'unpinned: serving the newest version again' : `${control.action} to v${control.version}`;
+      logger.info(`operator ${what} (by ${control.requestedBy}${control.reason === null ? '' : `: ${control.reason}`})`);
+      await this.reconcile();
+    }
+    this.controlWaiters.get(control.id)?.();
+  }
+
+  /** Loads the version the catalog says should serve, if it is not already next; falls back past rejects. */
+  private async reconcile(): Promise<void> {
+    for (;;) {
+      const target = this.catalog.target();
+      const next = this.registry.nextVersion?.version ?? 0;
+      const pinned = this.catalog.pinned !== null;
+      // Unpinned, versions only move forward.
+      if (target === null || target === next || (!pinned && target < next)) return;
+      const record = this.catalog.get(target)?.record;
+      if (record === null || record === undefined) return;
+      this.firstModelArrival.set(target, Date.now());
+      if (await this.tryLoad(record, pinned)) return;
+      // A rejected version never predicts: forget when it arrived, and try the next candidate.
+      this.firstModelArrival.delete(target);
+    }
+  }
+
+  /** Verifies, loads and stages one version; logs and counts a rejection, and catalogues it. True when staged. */
+  private async tryLoad(record: ModelRecord, pinned: boolean): Promise<boolean> {
+    const { logger, metrics } = this.parts;
     try {
       const version = await loadServable(
         record,
@@ -171,11 +251,13 @@ export class Predictor {
         `loaded ${record.name} v${record.version} (${record.architecture}) in ${version.model.loadMs.toFixed(0)} ms; swapping at the next batch`,
       );
       metrics.modelLoaded(version.model.loadMs);
-      return this.registry.offer(version);
+      return this.registry.offer(version, pinned);
     } catch (e) {
       const reason = e instanceof ModelRejected ? e.reason : 'load-failed';
-      logger.error(e instanceof ModelRejected ? e.message : `model ${record.name} v${record.version} rejected: ${(e as Error).message}`);
+      const message = e instanceof ModelRejected ? e.message : `model ${record.name} v${record.version} rejected: ${(e as Error).message}`;
+      logger.error(message);
       metrics.modelRejected(reason);
+      this.catalog.reject(record.version, message);
       return false;
     }
   }
@@ -193,7 +275,7 @@ export class Predictor {
     this.dataConsumer = consumer;
     try {
       await consumer.connect();
-      await consumer.subscribe([this.settings.dataTopic]);
+      await consumer.subscribe([this.settings.dataTopic, this.settings.requestTopic]);
       await consumer.run((batch) => this.onDataBatch(batch));
     } catch (e) {
       // Let the next model record (or its redelivery) try again.
@@ -202,7 +284,7 @@ export class Predictor {
       await consumer.disconnect().catch(() => undefined);
       throw e;
     }
-    this.parts.logger.info(`consuming ${this.settings.dataTopic} in group ${this.settings.groupId}`);
+    this.parts.logger.info(`consuming ${this.settings.dataTopic} and ${this.settings.requestTopic} in group ${this.settings.groupId}`);
     this.progressTimer = setInterval(() => this.logProgress(), PROGRESS_EVERY_MS);
     this.progressTimer.unref();
   }
@@ -227,21 +309,35 @@ export class Predictor {
    * chunks), then delivers all of it at once: one transaction, or one send, per fetched batch.
    */
   private async onDataBatch(batch: InboundBatch): Promise<void> {
-    const output: BatchOutput = { draft: this.accuracy.draft(), predictions: [], records: [], deadLetters: [], rejected: [] };
+    const output: BatchOutput = {
+      draft: this.accuracy.draft(),
+      predictions: [],
+      records: [],
+      deadLetters: [],
+      rejected: [],
+      replies: new Map(),
+    };
     let last: string | undefined;
-    for (const records of chunk(batch.records, this.settings.batchSize)) {
-      // Stopping or lost the partition: deliver nothing; the next owner reads these again.
+    if (batch.topic === this.settings.requestTopic) {
       if (!batch.isActive()) return;
-      this.predictChunk(records, output);
-      last = (records[records.length - 1] as InboundRecord).offset;
-      await batch.heartbeat();
+      await this.answerRequests(batch.records, output);
+      last = batch.records[batch.records.length - 1]?.offset;
+    } else {
+      for (const records of chunk(batch.records, this.settings.batchSize)) {
+        // Stopping or lost the partition: deliver nothing; the next owner reads these again.
+        if (!batch.isActive()) return;
+        this.predictChunk(records, output);
+        last = (records[records.length - 1] as InboundRecord).offset;
+        await batch.heartbeat();
+      }
     }
-    if (last === undefined) return;
+    if (last === undefined || !batch.isActive()) return;
     await this.parts.delivery.deliver(
       {
         writes: [
           { topic: this.settings.predictionTopic, records: output.records },
           { topic: this.settings.deadLetterTopic, records: output.deadLetters },
+          ...[...output.replies].map(([topic, records]) => ({ topic, records })),
         ],
         lastOffset: last,
       },
@@ -263,36 +359,13 @@ export class Predictor {
     const assembled = assembleBatch(records, this.settings.data);
     const lease = this.registry.acquire();
     try {
-      const { model } = lease.version;
       const rows = assembled.accepted.length;
       if (rows > 0) {
-        const result = predictBatch(model, assembled.features, rows);
+        const result = predictBatch(lease.version.model, assembled.features, rows);
         this.parts.metrics.tensorCall(rows);
         const now = Date.now();
-        const modelKey = `${lease.version.name}:${lease.version.version}`;
         assembled.accepted.forEach(({ source, sample }, i) => {
-          const predicted = result.predicted[i] as number;
-          const correct = sample.label === null ? null : sample.label === predicted;
-          const { overall, model: perModel } = output.draft.record(modelKey, correct);
-          const prediction: PredictionRecord = {
-            sampleId: sample.sampleId,
-            dataset: sample.dataset,
-            model: { name: lease.version.name, version: lease.version.version },
-            predicted,
-            predictedClass: model.record.classNames[predicted] ?? String(predicted),
-            confidence: result.confidence[i] as number,
-            label: sample.label,
-            correct,
-            accuracy: overall.value,
-            count: overall.labelled,
-            predictions: overall.predictions,
-            modelAccuracy: perModel.value,
-            sampleCreatedAt: sample.createdAt,
-            predictedAt: now,
-            source: { topic: source.topic, partition: source.partition, offset: source.offset },
-            predictor: REPLICA,
-          };
-          output.predictions.push(prediction);
+          const prediction = this.scored(lease, sample, source, result.predicted[i] as number, result.confidence[i] as number, now, output);
           output.records.push({ key: sample.sampleId, value: JSON.stringify(prediction), headers: PREDICTION_HEADERS });
         });
       }
@@ -302,6 +375,145 @@ export class Predictor {
     for (const { source, reason, detail } of assembled.rejected) {
       output.deadLetters.push(deadLetter(source, reason, detail));
       output.rejected.push(reason);
+    }
+  }
+
+  /** Scores one prediction into the batch's draft accuracy and returns its record. */
+  private scored(
+    lease: Lease<ServableModel>,
+    sample: SampleRecord,
+    source: InboundRecord,
+    predicted: number,
+    confidence: number,
+    now: number,
+    output: BatchOutput,
+  ): PredictionRecord {
+    const { model } = lease.version;
+    const correct = sample.label === null ? null : sample.label === predicted;
+    const { overall, model: perModel } = output.draft.record(`${lease.version.name}:${lease.version.version}`, correct);
+    const prediction: PredictionRecord = {
+      sampleId: sample.sampleId,
+      dataset: sample.dataset,
+      model: { name: lease.version.name, version: lease.version.version },
+      predicted,
+      predictedClass: model.record.classNames[predicted] ?? String(predicted),
+      confidence,
+      label: sample.label,
+      correct,
+      accuracy: overall.value,
+      count: overall.labelled,
+      predictions: overall.predictions,
+      modelAccuracy: perModel.value,
+      sampleCreatedAt: sample.createdAt,
+      predictedAt: now,
+      source: { topic: source.topic, partition: source.partition, offset: source.offset },
+      predictor: REPLICA,
+    };
+    output.predictions.push(prediction);
+    return prediction;
+  }
+
+  /**
+   * Answers a fetched run of request records: one reply each, to the topic its headers name, with
+   * every sample predicted by one version. A record with no usable reply address is dead-lettered.
+   */
+  private async answerRequests(records: InboundRecord[], output: BatchOutput): Promise<void> {
+    const requests: AddressedRequest[] = [];
+    for (const source of records) {
+      const correlationId = source.headers[HEADER_CORRELATION_ID];
+      const replyTopic = source.headers[HEADER_REPLY_TOPIC];
+      if (correlationId === undefined || correlationId === '' || replyTopic === undefined || replyTopic === '') {
+        const detail = `request needs headers ${HEADER_CORRELATION_ID} and ${HEADER_REPLY_TOPIC}`;
+        output.deadLetters.push(deadLetter(source, 'no-reply-address', detail));
+        output.rejected.push('no-reply-address');
+        continue;
+      }
+      const { modelTopic, dataTopic, requestTopic, predictionTopic, deadLetterTopic } = this.settings;
+      // A reply must never land in the pipeline's own topics (JSON on the model topic, say).
+      const ours = [modelTopic, dataTopic, requestTopic, predictionTopic, deadLetterTopic].includes(replyTopic);
+      if (ours || !(await this.parts.kafka.topicExists(replyTopic))) {
+        const detail = ours ? `reply topic ${replyTopic} is one of the pipeline's own topics` : `reply topic ${replyTopic} does not exist`;
+        output.deadLetters.push(deadLetter(source, 'bad-reply-topic', detail));
+        output.rejected.push('bad-reply-topic');
+        continue;
+      }
+      const request: AddressedRequest = {
+        source,
+        correlationId,
+        replyTopic,
+        requestId: null,
+        requestCreatedAt: null,
+        items: [],
+        error: null,
+      };
+      requests.push(request);
+      try {
+        const decoded = requestCodec.decode(source.value ?? Buffer.alloc(0), source.headers);
+        request.requestId = decoded.requestId;
+        request.requestCreatedAt = decoded.createdAt;
+        if (decoded.samples.length === 0) request.error = 'request has no samples';
+        request.items = decoded.samples.map((sample) => ({ sample, row: null, error: null }));
+      } catch (e) {
+        request.error = `request not readable: ${(e as Error).message}`;
+      }
+    }
+    if (requests.length === 0) return;
+    const rows = new FeatureRows(
+      this.settings.data,
+      requests.reduce((n, r) => n + r.items.length, 0),
+    );
+    for (const item of requests.flatMap((r) => r.items)) {
+      const problem = rows.add(item.sample as SampleRecord);
+      if (problem === null) item.row = rows.count - 1;
+      else item.error = `${problem.reason}: ${problem.detail}`;
+    }
+    const lease = this.registry.acquire();
+    try {
+      const length = rows.features.length / Math.max(1, rows.count);
+      const predicted = new Int32Array(rows.count);
+      const confidence = new Float32Array(rows.count);
+      for (let start = 0; start < rows.count; start += this.settings.batchSize) {
+        const n = Math.min(this.settings.batchSize, rows.count - start);
+        const result = predictBatch(lease.version.model, rows.features.subarray(start * length, (start + n) * length), n);
+        this.parts.metrics.tensorCall(n);
+        predicted.set(result.predicted, start);
+        confidence.set(result.confidence, start);
+      }
+      const now = Date.now();
+      for (const request of requests) {
+        const items: ReplyItem[] = request.items.map(({ sample, row, error }) => {
+          if (row === null || sample === null) return { sampleId: sample?.sampleId ?? null, error: error ?? 'not predicted' };
+          const p = this.scored(lease, sample, request.source, predicted[row] as number, confidence[row] as number, now, output);
+          return {
+            sampleId: p.sampleId,
+            predicted: p.predicted,
+            predictedClass: p.predictedClass,
+            confidence: p.confidence,
+            label: p.label,
+            correct: p.correct,
+          };
+        });
+        const predictedAny = items.some((i) => !('error' in i));
+        const reply: PredictionReply = {
+          correlationId: request.correlationId,
+          requestId: request.requestId,
+          model: predictedAny ? { name: lease.version.name, version: lease.version.version } : null,
+          predictions: items,
+          error: request.error,
+          requestCreatedAt: request.requestCreatedAt,
+          repliedAt: now,
+          predictor: REPLICA,
+        };
+        const replies = output.replies.get(request.replyTopic) ?? [];
+        replies.push({
+          key: request.correlationId,
+          value: JSON.stringify(reply),
+          headers: { ...PREDICTION_HEADERS, [HEADER_CORRELATION_ID]: request.correlationId },
+        });
+        output.replies.set(request.replyTopic, replies);
+      }
+    } finally {
+      this.registry.release(lease);
     }
   }
 
@@ -317,11 +529,124 @@ export class Predictor {
     this.parts.metrics.swapLatency(ms / 1000);
   }
 
+  // ServingApi: what the HTTP API offers.
+
+  get modelName(): string {
+    return this.settings.modelName;
+  }
+
+  get featureShape(): readonly number[] {
+    return this.settings.data.featureShape;
+  }
+
+  get classCount(): number {
+    return this.settings.data.classCount;
+  }
+
+  get pixelFeatures(): boolean {
+    return this.settings.pixelFeatures;
+  }
+
+  predict(features: Float32Array, rows: number): { model: { name: string; version: number }; predictions: InstancePrediction[] } | null {
+    if (!this.registry.hasModel) return null;
+    const lease = this.registry.acquire();
+    try {
+      const { model } = lease.version;
+      const { probabilities, classes } = predictProbabilities(model, features, rows);
+      this.parts.metrics.tensorCall(rows);
+      const predictions: InstancePrediction[] = [];
+      for (let r = 0; r < rows; r++) {
+        const p = Array.from(probabilities.subarray(r * classes, (r + 1) * classes));
+        let best = 0;
+        for (let c = 1; c < classes; c++) if ((p[c] as number) > (p[best] as number)) best = c;
+        predictions.push({
+          predicted: best,
+          predictedClass: model.record.classNames[best] ?? String(best),
+          confidence: p[best] as number,
+          probabilities: p,
+        });
+      }
+      return { model: { name: lease.version.name, version: lease.version.version }, predictions };
+    } finally {
+      this.registry.release(lease);
+    }
+  }
+
+  status(): ModelStatus {
+    const serving = this.registry.servingVersion?.version ?? null;
+    const next = this.registry.nextVersion?.version ?? null;
+    return {
+      name: this.settings.modelName,
+      servingVersion: serving,
+      pinnedVersion: this.catalog.pinned,
+      versions: this.catalog.newestFirst().map((entry) => {
+        let state: VersionState = 'available';
+        if (entry.version === serving) state = 'serving';
+        else if (entry.version === next) state = 'staged';
+        else if (entry.rejection !== null) state = 'rejected';
+        const live = this.accuracy.byVersion.get(`${this.settings.modelName}:${entry.version}`);
+        return {
+          version: entry.version,
+          state,
+          architecture: entry.architecture,
+          createdAt: entry.createdAt,
+          heldOut: entry.heldOut,
+          live: { accuracy: live?.value ?? null, labelled: live?.labelled ?? 0, predictions: live?.predictions ?? 0 },
+          rejection: entry.rejection,
+        };
+      }),
+    };
+  }
+
+  async control(action: 'pin' | 'unpin' | 'rollback', version: number | null, requestedBy: string): Promise<ModelStatus> {
+    const name = this.settings.modelName;
+    if (action !== 'unpin') {
+      if (version === null) throw new ControlRefused(409, `${action} needs a version`);
+      const entry = this.catalog.get(version);
+      if (entry === undefined) {
+        const known = this.catalog.newestFirst().map((e) => e.version);
+        throw new ControlRefused(404, `model ${name} has no version ${version} (known: ${known.length === 0 ? 'none' : known.join(', ')})`);
+      }
+      if (entry.rejection !== null) throw new ControlRefused(409, `${name} v${version} cannot serve: ${entry.rejection}`);
+      if (entry.record === null) {
+        throw new ControlRefused(409, `${name} v${version} is no longer kept in memory (MODEL_HISTORY=${this.settings.modelHistory})`);
+      }
+      const serving = this.registry.servingVersion?.version ?? null;
+      if (action === 'rollback' && serving !== null && version >= serving) {
+        throw new ControlRefused(409, `rollback goes to an earlier version: v${version} is not older than the serving v${serving}`);
+      }
+    }
+    const control: ModelControl = { id: randomUUID(), model: name, action, version, requestedAt: Date.now(), requestedBy, reason: null };
+    const applied = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.controlWaiters.delete(control.id);
+        reject(new Error(`control record ${action} written, but not read back within ${CONTROL_APPLY_TIMEOUT_MS / 1000} s`));
+      }, CONTROL_APPLY_TIMEOUT_MS);
+      this.controlWaiters.set(control.id, () => {
+        clearTimeout(timer);
+        this.controlWaiters.delete(control.id);
+        resolve();
+      });
+    });
+    this.controlProducer ??= (async () => {
+      const producer = this.parts.kafka.producer();
+      await producer.connect();
+      return producer;
+    })();
+    const producer = await this.controlProducer;
+    await producer.send(this.settings.modelTopic, [
+      { key: controlRecordKey(name), value: encodeControl(control), headers: controlHeaders() },
+    ]);
+    await applied;
+    return this.status();
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.progressTimer);
     // Data first: the current batch finishes and its offsets commit before we leave the group.
     await this.dataConsumer?.disconnect();
     await this.modelFeed?.disconnect();
+    await (await this.controlProducer?.catch(() => undefined))?.disconnect();
     await this.parts.delivery.stop();
     this.registry.clear();
   }

@@ -106,3 +106,23 @@ describe('ModelRegistry', () => {
     assert.equal(registry.hasModel, false);
   });
 });
+
+describe('ModelRegistry with a pin', () => {
+  it('takes an older version when it is pinned, and swaps back to it at the next batch', () => {
+    const { registry, disposed } = setup();
+    registry.offer(version(3));
+    registry.release(registry.acquire());
+    assert.equal(registry.offer(version(2)), false, 'unpinned, an older version is refused');
+    assert.equal(registry.offer(version(2), true), true, 'pinned, the older version is staged');
+    const lease = registry.acquire();
+    assert.equal(lease.version.version, 2);
+    registry.release(lease);
+    assert.deepEqual(disposed, [2, 3], 'the refused copy of v2, then the retired v3');
+  });
+
+  it('refuses a pinned version that is already next to serve', () => {
+    const { registry } = setup();
+    registry.offer(version(2));
+    assert.equal(registry.offer(version(2), true), false);
+  });
+});

@@ -19,7 +19,7 @@ export type RegistryEvent<M> =
  * Which model version serves, and when a new one takes over. A new version is staged when it is
  * ready; it takes the traffic at the next batch start (`acquire`), so a batch never mixes
  * versions. A retired version is disposed once the last batch that leased it is released.
- * Versions only move forward. Pure: disposal is a callback, nothing here knows TensorFlow.
+ * Versions only move forward unless an operator pinned one. Pure: disposal is a callback, nothing here knows TensorFlow.
  */
 export class ModelRegistry<M> {
   private serving: ModelVersion<M> | null = null;
@@ -45,18 +45,25 @@ export class ModelRegistry<M> {
     return this.serving !== null || this.staged !== null;
   }
 
+  /** The staged version if any, else the serving one: what the next batch will use. */
+  get nextVersion(): ModelVersion<M> | null {
+    return this.staged ?? this.serving;
+  }
+
   /** True when a version this old would not be taken (for skipping work before loading it). */
-  isStale(version: number): boolean {
-    return version <= this.newestVersion;
+  isStale(version: number, pinned = false): boolean {
+    return pinned ? version === this.nextVersion?.version : version <= this.newestVersion;
   }
 
   /**
-   * Offers a ready version. Returns false (and disposes it) when it does not move forward;
-   * a staged version it replaces before ever serving is disposed at once.
+   * Offers a ready version. Returns false (and disposes it) when it does not move forward, unless
+   * an operator `pinned` it (then any version but the one already next is taken); a staged version
+   * it replaces before ever serving is disposed at once.
    */
-  offer(candidate: ModelVersion<M>): boolean {
-    if (this.isStale(candidate.version)) {
-      this.onEvent({ kind: 'discarded', version: candidate, why: `v${candidate.version} is not newer than v${this.newestVersion}` });
+  offer(candidate: ModelVersion<M>, pinned = false): boolean {
+    if (this.isStale(candidate.version, pinned)) {
+      const why = pinned ? `v${candidate.version} is already next to serve` : `v${candidate.version} is not newer than v${this.newestVersion}`;
+      this.onEvent({ kind: 'discarded', version: candidate, why });
       this.dispose(candidate);
       return false;
     }

@@ -3,6 +3,8 @@ import { ConfigError, HelpRequested } from './config';
 /** A started service, as main.ts hands it back: what runMain stops on a signal. */
 export interface Service {
   stop(): Promise<void>;
+  /** For a command that ends on its own: resolves with its exit code, and runMain stops and exits with it. */
+  finished?: Promise<number>;
 }
 
 export const EXIT_CONFIG = 2;
@@ -42,6 +44,10 @@ export function runMain(service: string, main: (onFatal: (e: Error) => void) => 
     (service) => {
       running = service;
       if (stopping) void service.stop();
+      service.finished?.then(
+        (code) => stop(code),
+        (e: Error) => onFatal(e),
+      );
     },
     (e: unknown) => {
       if (e instanceof HelpRequested) {

@@ -21,6 +21,8 @@ export function isolatedNames(label: string) {
     modelTopic: `t.${id}.model`,
     predictionTopic: `t.${id}.prediction`,
     deadLetterTopic: `t.${id}.deadletter`,
+    requestTopic: `t.${id}.request`,
+    replyTopic: `t.${id}.reply`,
   };
   return {
     id,
@@ -32,6 +34,8 @@ export function isolatedNames(label: string) {
       MODEL_TOPIC: topics.modelTopic,
       PREDICTION_TOPIC: topics.predictionTopic,
       DEAD_LETTER_TOPIC: topics.deadLetterTopic,
+      REQUEST_TOPIC: topics.requestTopic,
+      REPLY_TOPIC: topics.replyTopic,
     },
   };
 }

@@ -271,6 +271,11 @@ export class RecordConsumer {
     };
   }
 
+  /** Moves this consumer to `offset` in a partition; call after run (applied once the partition is assigned). */
+  seek(topic: string, partition: number, offset: string): void {
+    this.consumer.seek({ topic, partition, offset });
+  }
+
   /**
    * Called after every fetched batch with the offset of its last entry, transaction markers and
    * aborted records included: the only way to see progress through a transactional topic's tail.
@@ -395,6 +400,22 @@ export class KafkaClient {
     });
   }
 
+  private knownTopics = new Set<string>();
+  private topicsListedAt = 0;
+
+  /**
+   * Whether a topic exists, from a list refreshed at most once a second on a miss: cheap enough to
+   * ask per record, and a topic created a moment ago is found within a second.
+   */
+  async topicExists(topic: string): Promise<boolean> {
+    if (this.knownTopics.has(topic)) return true;
+    if (Date.now() - this.topicsListedAt >= 1000) {
+      this.knownTopics = new Set(await this.withAdmin(this.kafka, (admin) => admin.listTopics()));
+      this.topicsListedAt = Date.now();
+    }
+    return this.knownTopics.has(topic);
+  }
+
   /** The next offset to be written in each partition of a topic, right now. */
   async endOffsets(topic: string): Promise<Map<number, string>> {
     const offsets = await this.withAdmin(this.kafka, (admin) => topicOffsets(admin, topic));
@@ -446,6 +467,32 @@ export class KafkaClient {
       }
     });
     check();
+    return consumer;
+  }
+
+  /**
+   * Reads a topic from the given offsets on (the topic's end when `from` is omitted, i.e. only what
+   * is written from now on), with a private consumer group, until disconnect.
+   */
+  async readFromNow(
+    topic: string,
+    groupPrefix: string,
+    onRecord: (record: InboundRecord) => Promise<void> | void,
+    from?: Map<number, string>,
+  ): Promise<RecordConsumer> {
+    // Offsets taken before we join, so nothing written between now and the assignment is missed.
+    const start = from ?? (await this.endOffsets(topic));
+    const consumer = this.consumer({ groupId: `${groupPrefix}-${randomUUID()}`, fromBeginning: false, autoCommit: false });
+    await consumer.connect();
+    await consumer.subscribe([topic]);
+    await consumer.run(async (batch) => {
+      for (const record of batch.records) {
+        if (!batch.isActive()) return;
+        await onRecord(record);
+        batch.markDone(record.offset);
+      }
+    });
+    for (const [partition, offset] of start) consumer.seek(topic, partition, offset);
     return consumer;
   }
 

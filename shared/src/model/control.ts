@@ -8,6 +8,8 @@ import { HEADER_CONTENT_TYPE } from '../schemas/codec';
  * later finds the pin still in force.
  */
 export interface ModelControl {
+  /** Unique per instruction, so the writer can tell when a replica has applied its own. */
+  id: string;
   model: string;
   /** pin: serve exactly `version`; rollback: a pin to an earlier version; unpin: follow the newest again. */
   action: 'pin' | 'unpin' | 'rollback';
@@ -48,7 +50,8 @@ export function decodeControl(bytes: Buffer): ModelControl {
 function parseControlObject(value: unknown): ModelControl {
   if (typeof value !== 'object' || value === null) throw new Error(`control record is ${JSON.stringify(value)}, not an object`);
   const v = value as Record<string, unknown>;
-  if (typeof v['model'] !== 'string' || v['model'] === '') throw new Error(`control record model ${JSON.stringify(v['model'])} is not a name`);
+  if (typeof v['model'] !== 'string' || v['model'] === '')
+    throw new Error(`control record model ${JSON.stringify(v['model'])} is not a name`);
   const action = v['action'];
   if (!ACTIONS.includes(action as ModelControl['action'])) {
     throw new Error(`control record action ${JSON.stringify(action)} is not one of ${ACTIONS.join(', ')}`);
@@ -59,7 +62,9 @@ function parseControlObject(value: unknown): ModelControl {
   } else if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
     throw new Error(`control record ${String(action)} version ${JSON.stringify(version)} is not a version number >= 1`);
   }
+  if (typeof v['id'] !== 'string' || v['id'] === '') throw new Error(`control record id ${JSON.stringify(v['id'])} is not a string`);
   return {
+    id: v['id'],
     model: v['model'],
     action: action as ModelControl['action'],
     version: version as number | null,
