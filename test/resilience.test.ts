@@ -62,6 +62,44 @@ describe('faults on a real broker', function () {
     }
   });
 
+  it('scale-out: three replicas, a fourth joins and one leaves mid-stream: every sample predicted exactly once', async () => {
+    const names = isolatedNames('scale');
+    const replica = (n: string) =>
+      new ServiceProcess('predictor', {
+        ...names.env,
+        PREDICTOR_GROUP: names.group,
+        LOG_FILE: join(tempDir(`scale-${n}`), 'p.log'),
+        SESSION_TIMEOUT_MS: '6000',
+        BATCH_SIZE: '32',
+        DATA_PARTITIONS: '6',
+      });
+    const models = new ServiceProcess('modelgenerator', { ...names.env, MODEL_SCHEDULE: 'mlp:16@1000x1', MODEL_INTERVAL_MS: '0' });
+    assert.equal(await models.exitCode(120_000), 0);
+    const [a, b, leaving] = [replica('a'), replica('b'), replica('c')];
+    const all = [a, b, leaving];
+    try {
+      await Promise.all(all.map((p) => p.waitFor(/consuming/)));
+      const SAMPLES = 3000;
+      const data = new ServiceProcess('datagenerator', { ...names.env, RATE: '250', COUNT: String(SAMPLES), RUN_ID: names.id });
+      await sleep(3000);
+      const joining = replica('d');
+      all.push(joining);
+      await joining.waitFor(/consuming/);
+      await sleep(3000);
+      assert.equal(await leaving.stop(15_000), 0, 'the leaving replica finishes its batch and exits 0');
+      assert.equal(await data.exitCode(60_000), 0);
+      const predictions = await assertExactlyOnce(names.predictionTopic, names.id, SAMPLES);
+      const byReplica = new Map<string, number>();
+      for (const p of predictions) byReplica.set(p.predictor, (byReplica.get(p.predictor) ?? 0) + 1);
+      const pidOf = (p: ServiceProcess) => [...byReplica.keys()].find((r) => r.endsWith(`-${p.pid}`));
+      assert.ok(pidOf(joining) !== undefined, `the replica that joined took partitions: ${JSON.stringify([...byReplica])}`);
+      assert.ok(pidOf(leaving) !== undefined, 'the replica that left had predicted before it left');
+      assert.equal(byReplica.size, 4);
+    } finally {
+      for (const p of all) if (p.running) p.child.kill('SIGKILL');
+    }
+  });
+
   describe('with a broker of its own', () => {
     const port = String(Number(process.env['TEST_KAFKA_PORT'] ?? '19092') + 10);
     const brokers = `127.0.0.1:${port}`;
