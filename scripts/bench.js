@@ -283,6 +283,8 @@ function topicNames(/** @type {string} */ phase) {
     model: `${id}.model`,
     prediction: `${id}.prediction`,
     deadLetter: `${id}.deadletter`,
+    request: `${id}.request`,
+    reply: `${id}.reply`,
     group: `${id}.group`,
   };
 }
@@ -293,7 +295,72 @@ async function createTopics(/** @type {ReturnType<typeof topicNames>} */ t) {
     shared.modelTopicSpec(t.model),
     shared.predictionTopicSpec(t.prediction, shared.DEFAULT_DATA_PARTITIONS),
     shared.predictionTopicSpec(t.deadLetter, 1),
+    shared.requestTopicSpec(t.request, shared.DEFAULT_DATA_PARTITIONS),
+    shared.replyTopicSpec(t.reply, shared.DEFAULT_DATA_PARTITIONS),
   ]);
+}
+
+/**
+ * Request/reply round trips through the idle predictor: `datagenerator request` sends requests of
+ * 5 held-out images at 20/s and prints each round trip; p50 and p99 over them.
+ */
+async function requestReplyRun(/** @type {ReturnType<typeof topicNames>} */ t) {
+  const requests = options.smoke ? 20 : 300;
+  const client = new services.ServiceProcess(
+    'datagenerator',
+    {
+      REQUEST_TOPIC: t.request,
+      REPLY_TOPIC: t.reply,
+      REQUESTS: String(requests),
+      REQUEST_RATE: '20',
+      REQUEST_SIZE: '5',
+      RUN_ID: `${benchId}rr`,
+    },
+    ['request'],
+  );
+  running.add(client);
+  const code = await client.exitCode(120_000);
+  running.delete(client);
+  const times = client.lines
+    .filter((l) => l.startsWith('{'))
+    .map((l) => /** @type {{ roundTripMs: number | null }} */ (JSON.parse(l)).roundTripMs)
+    .filter((ms) => ms !== null);
+  if (code !== 0 || times.length !== requests) {
+    throw new Error(`request client exited ${code} with ${times.length} of ${requests} replies:\n${client.lines.slice(-5).join('\n')}`);
+  }
+  progress(`request/reply: ${requests} requests of 5 images at 20/s`);
+  return { requests, p50: percentile(times, 0.5), p99: percentile(times, 0.99) };
+}
+
+/** HTTP predict throughput against the predictor's API: 4 clients in a loop, for 1 and for 64 instances per request. */
+async function httpPredictRun(/** @type {number} */ port) {
+  const seconds = options.smoke ? 1 : 3;
+  /** @type {Record<string, { requestsPerSecond: number, instancesPerSecond: number }>} */
+  const out = {};
+  for (const size of [1, 64]) {
+    const instances = Array.from({ length: size }, (_, i) => Array.from(shared.featuresOf(dataset, /** @type {number} */ (testSplit[i]))));
+    const body = JSON.stringify({ instances });
+    let done = 0;
+    const until = Date.now() + seconds * 1000;
+    const started = Date.now();
+    const client = async () => {
+      while (Date.now() < until) {
+        const res = await fetch(`http://127.0.0.1:${port}/v1/models/${MODEL_NAME}:predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        const text = await res.text();
+        if (res.status !== 200) throw new Error(`HTTP predict answered ${res.status}: ${text.slice(0, 200)}`);
+        done++;
+      }
+    };
+    await Promise.all([client(), client(), client(), client()]);
+    const elapsed = (Date.now() - started) / 1000;
+    out[`x${size}`] = { requestsPerSecond: done / elapsed, instancesPerSecond: (done * size) / elapsed };
+    progress(`http predict: ${size} instance(s) per request, ${Math.round(done / elapsed)} requests/s`);
+  }
+  return out;
 }
 
 const dataset = shared.loadDataset('fashion-mnist', { seed: 42, drift: 0, cacheDir: join(REPO, '.cache', 'datasets') }, progress);
@@ -608,7 +675,9 @@ function startPredictor(
     MODEL_TOPIC: t.model,
     PREDICTION_TOPIC: t.prediction,
     DEAD_LETTER_TOPIC: t.deadLetter,
+    REQUEST_TOPIC: t.request,
     PREDICTOR_GROUP: t.group,
+    HTTP_PORT: '0',
     LOG_FILE: join(dir, 'predictor.log'),
     TF_BACKEND: backend,
     METRICS_PORT: '0',
@@ -670,7 +739,13 @@ async function predictorRun(
     out.throughput = throughputOf(backlog.predictions).perSecond;
     out.backlogDuplicates = backlog.duplicates;
     progress(`${label}: ${options.samples} backlog predictions at ${Math.round(out.throughput)}/s`);
-    if (backlogOnly) return out;
+    if (backlogOnly) {
+      // The idle predictor, with the default delivery, answers requests: round trips and HTTP throughput.
+      out.requestReply = await requestReplyRun(t);
+      const httpLine = await predictor.waitFor(/HTTP API on :\d+/, 10_000);
+      out.http = await httpPredictRun(Number(/** @type {RegExpExecArray} */ (/HTTP API on :(\d+)/.exec(httpLine))[1]));
+      return out;
+    }
 
     // Paced stream: steady state, then the swaps, while samples keep coming.
     const pacedRun = `${benchId}${label}p`;
@@ -968,6 +1043,30 @@ async function main() {
       unit: 'tensors',
     },
     { id: 'memory-tensors-after', figure: `tensors after ${tensors.what}`, value: tensors.after, unit: 'tensors' },
+  );
+  const rr = exactlyOnce?.requestReply;
+  const http = exactlyOnce?.http;
+  rows.push(
+    {
+      id: 'request-reply-p50',
+      figure: `request/reply round trip p50, ${rr?.requests} requests of 5 images at 20/s, exactly-once, idle data topic`,
+      value: rr?.p50 ?? null,
+      unit: 'ms',
+    },
+    { id: 'request-reply-p99', figure: 'request/reply round trip p99, same requests', value: rr?.p99 ?? null, unit: 'ms' },
+    {
+      id: 'http-predict-1',
+      figure: 'HTTP predict, 1 instance per request, 4 clients',
+      value: http?.x1.requestsPerSecond ?? null,
+      unit: 'requests/s',
+    },
+    {
+      id: 'http-predict-64',
+      figure: 'HTTP predict, 64 instances per request, 4 clients',
+      value: http?.x64.instancesPerSecond ?? null,
+      unit: 'instances/s',
+      ratios: [{ value: ratio(http?.x64.instancesPerSecond, inference), against: 'inference' }],
+    },
   );
 
   const title =

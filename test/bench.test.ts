@@ -23,6 +23,10 @@ const FIGURES = [
   'memory-rss-after',
   'memory-tensors-before',
   'memory-tensors-after',
+  'request-reply-p50',
+  'request-reply-p99',
+  'http-predict-1',
+  'http-predict-64',
 ];
 
 interface Row {

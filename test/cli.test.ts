@@ -41,12 +41,13 @@ describe('service command lines', () => {
 describe('README', () => {
   it('documents every setting each service accepts', () => {
     const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
-    for (const service of SERVICES) {
-      const help = runService(service, ['--help']).stdout;
+    const commands: [string, string[]][] = [...SERVICES.map((s): [string, string[]] => [s, []]), ['datagenerator', ['request']]];
+    for (const [service, command] of commands) {
+      const help = runService(service, [...command, '--help']).stdout;
       const settings = [...help.matchAll(/^ {2}--[a-z-]+, ([A-Z_]+)$/gm)].map((m) => m[1] as string);
-      assert.ok(settings.length > 5, `${service} --help lists its settings`);
+      assert.ok(settings.length > 5, `${service} ${command.join(' ')} --help lists its settings`);
       const missing = settings.filter((s) => !readme.includes(`\`${s}\``));
-      assert.deepEqual(missing, [], `${service} settings missing from the README`);
+      assert.deepEqual(missing, [], `${service} ${command.join(' ')} settings missing from the README`);
     }
   });
 });

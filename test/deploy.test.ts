@@ -149,11 +149,13 @@ describe('deploy: docker compose files', () => {
     });
   }
 
-  it('predictor scales: no container_name, no published port, metrics exposed inside the network only', () => {
+  it('predictor scales: no container_name, no published port, metrics and HTTP API exposed inside the network only', () => {
     const predictor = all.services['predictor'] as ComposeService;
     assert.equal(predictor.container_name, undefined);
     assert.equal(predictor.ports, undefined, `published ports would clash with --scale: ${JSON.stringify(predictor.ports)}`);
     assert.ok((predictor.expose ?? []).map(String).includes('9464'));
+    assert.ok((predictor.expose ?? []).map(String).includes('8501'));
+    assert.equal(String(predictor.environment?.['HTTP_PORT']), '8501');
   });
 
   it('predictor writes its accuracy log into ./logs on the host', () => {

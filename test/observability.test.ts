@@ -53,6 +53,8 @@ describe('observability: Prometheus metrics and the accuracy log', function () {
       LOG_MAX_BYTES: '2048',
       LOG_MAX_FILES: '4',
       METRICS_PORT: '0',
+      // On, so the HTTP API's metrics are exported and checked against the README like the rest.
+      HTTP_PORT: '0',
     });
     await predictor.waitFor(/reading models/);
     // Two versions with a long pause between: the modelgenerator stays up to be scraped.

@@ -73,7 +73,10 @@ describe('request/reply over Kafka', function () {
           assert.equal(r.ok, true, r.failure ?? '');
           assert.deepEqual(r.model, { name: 'fashion-mnist', version: 1 });
           assert.equal(r.predictions.length, c.size);
-          assert.ok(r.predictions.every((p) => p.sampleId?.startsWith(`${c.id}:`)), 'only its own samples');
+          assert.ok(
+            r.predictions.every((p) => p.sampleId?.startsWith(`${c.id}:`)),
+            'only its own samples',
+          );
           assert.ok(
             r.predictions.every((p) => (c.unlabelled === '1' ? p.label === null && p.correct === null : typeof p.correct === 'boolean')),
           );
@@ -108,10 +111,16 @@ describe('request/reply over Kafka', function () {
     const models = new ServiceProcess('modelgenerator', { ...names.env, MODEL_SCHEDULE: 'mlp:8@500x1', MODEL_INTERVAL_MS: '0' });
     assert.equal(await models.exitCode(120_000), 0);
     // The predictor serves 28x28 images; this client sends 8-feature synthetic samples.
-    const predictor = new ServiceProcess('predictor', { ...names.env, PREDICTOR_GROUP: names.group, LOG_FILE: join(tempDir('rrb'), 'p.log') });
+    const predictor = new ServiceProcess('predictor', {
+      ...names.env,
+      PREDICTOR_GROUP: names.group,
+      LOG_FILE: join(tempDir('rrb'), 'p.log'),
+    });
     try {
       await predictor.waitFor(/consuming/);
-      const client = new ServiceProcess('datagenerator', { ...names.env, RUN_ID: names.id, REQUESTS: '1', DATASET: 'synthetic' }, ['request']);
+      const client = new ServiceProcess('datagenerator', { ...names.env, RUN_ID: names.id, REQUESTS: '1', DATASET: 'synthetic' }, [
+        'request',
+      ]);
       assert.equal(await client.exitCode(60_000), 1, client.lines.join('\n'));
       const [reply] = printed(client);
       assert.equal(reply?.ok, false);

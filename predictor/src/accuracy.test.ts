@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { AccuracyBook, RunningAccuracy, WindowAccuracy } from './accuracy';
+import { AccuracyBook, AccuracyLedger, RunningAccuracy, WindowAccuracy } from './accuracy';
 
 describe('RunningAccuracy', () => {
   it('scores labelled predictions only, and is null before the first', () => {
@@ -26,18 +26,51 @@ describe('AccuracyBook', () => {
     assert.equal(book.byVersion.get('m:1')?.value, 0);
     assert.equal(book.byVersion.get('m:2')?.value, 1);
   });
+});
 
-  it('changes nothing until a draft is adopted', () => {
-    const book = new AccuracyBook();
-    book.record('m:1', true);
-    const draft = book.draft();
-    draft.record('m:1', false);
-    draft.record('m:2', false);
-    assert.equal(book.overall.labelled, 1);
-    assert.equal(book.byVersion.has('m:2'), false);
-    book.adopt(draft);
-    assert.equal(book.overall.labelled, 3);
-    assert.equal(book.overall.value, 1 / 3);
+describe('AccuracyLedger', () => {
+  it('commits nothing until a batch is committed', () => {
+    const ledger = new AccuracyLedger();
+    const first = ledger.open();
+    ledger.record(first, 'm:1', true);
+    ledger.commit(first);
+    const second = ledger.open();
+    ledger.record(second, 'm:1', false);
+    ledger.record(second, 'm:2', false);
+    assert.equal(ledger.committed.overall.labelled, 1);
+    assert.equal(ledger.committed.byVersion.has('m:2'), false);
+    ledger.commit(second);
+    assert.equal(ledger.committed.overall.labelled, 3);
+    assert.equal(ledger.committed.overall.value, 1 / 3);
+    assert.equal(ledger.committed.byVersion.get('m:2')?.labelled, 1);
+  });
+
+  it('numbers the predictions of concurrent batches one after another, never twice', () => {
+    const ledger = new AccuracyLedger();
+    const a = ledger.open();
+    const b = ledger.open();
+    // Read at once, as a prediction record does.
+    const counts = [ledger.record(a, 'm:1', true).overall.predictions, ledger.record(b, 'm:1', true).overall.predictions];
+    counts.push(ledger.record(a, 'm:1', null).overall.predictions);
+    assert.deepEqual(counts, [1, 2, 3]);
+    // b is delivered first, then a: the committed book has both, whatever the order.
+    ledger.commit(b);
+    ledger.commit(a);
+    assert.equal(ledger.committed.overall.predictions, 3);
+    assert.equal(ledger.committed.overall.labelled, 2);
+  });
+
+  it('takes an abandoned batch out of the running figures that later predictions carry', () => {
+    const ledger = new AccuracyLedger();
+    const lost = ledger.open();
+    ledger.record(lost, 'm:1', false);
+    ledger.record(lost, 'm:1', false);
+    ledger.abandon(lost);
+    const next = ledger.open();
+    const scored = ledger.record(next, 'm:1', true);
+    assert.equal(scored.overall.predictions, 1);
+    assert.equal(scored.overall.value, 1);
+    assert.equal(ledger.committed.overall.predictions, 0);
   });
 });
 

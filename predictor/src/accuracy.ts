@@ -22,6 +22,13 @@ export class RunningAccuracy {
   copy(): RunningAccuracy {
     return new RunningAccuracy(this.correct, this.labelled, this.predictions);
   }
+
+  /** Adds (sign 1) or takes away (sign -1) another tally. */
+  merge(other: RunningAccuracy, sign: 1 | -1): void {
+    this.correct += sign * other.correct;
+    this.labelled += sign * other.labelled;
+    this.predictions += sign * other.predictions;
+  }
 }
 
 /** Running accuracy overall and per model version, advanced together. */
@@ -40,17 +47,47 @@ export class AccuracyBook {
     return { overall: this.overall, model };
   }
 
-  /** A copy to work on; `adopt` it once the work is durable, drop it otherwise. */
-  draft(): AccuracyBook {
-    const book = new AccuracyBook();
-    book.overall = this.overall.copy();
-    for (const [k, v] of this.byVersion) book.byVersion.set(k, v.copy());
-    return book;
+  /** Adds (sign 1) or takes away (sign -1) another book's tallies. */
+  merge(other: AccuracyBook, sign: 1 | -1): void {
+    this.overall.merge(other.overall, sign);
+    for (const [key, tally] of other.byVersion) {
+      let mine = this.byVersion.get(key);
+      if (mine === undefined) {
+        mine = new RunningAccuracy();
+        this.byVersion.set(key, mine);
+      }
+      mine.merge(tally, sign);
+    }
+  }
+}
+
+/**
+ * Running accuracy for batches delivered concurrently. Each prediction is numbered from the
+ * provisional book (committed plus every batch in flight), so concurrent batches never reuse a
+ * count; a batch's tallies join the committed book when it is delivered, and leave the
+ * provisional one if it is not (its records were never visible).
+ */
+export class AccuracyLedger {
+  readonly committed = new AccuracyBook();
+  private readonly provisional = new AccuracyBook();
+
+  /** A batch's own tallies, to commit or abandon as one. */
+  open(): AccuracyBook {
+    return new AccuracyBook();
   }
 
-  adopt(draft: AccuracyBook): void {
-    this.overall = draft.overall;
-    this.byVersion = draft.byVersion;
+  /** Scores one prediction of a batch; returns the provisional running figures to write in its record. */
+  record(batch: AccuracyBook, modelKey: string, correct: boolean | null): { overall: RunningAccuracy; model: RunningAccuracy } {
+    batch.record(modelKey, correct);
+    return this.provisional.record(modelKey, correct);
+  }
+
+  commit(batch: AccuracyBook): void {
+    this.committed.merge(batch, 1);
+  }
+
+  abandon(batch: AccuracyBook): void {
+    this.provisional.merge(batch, -1);
   }
 }
 

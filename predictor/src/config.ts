@@ -24,6 +24,20 @@ export const predictorSpec = {
     parsers.topic,
     DEFAULT_TOPICS.prediction,
   ),
+  requestTopic: setting(
+    'REQUEST_TOPIC',
+    'topic of request/reply requests (each names its reply topic and correlation id in its headers)',
+    'a topic name',
+    parsers.topic,
+    DEFAULT_TOPICS.request,
+  ),
+  modelHistory: setting(
+    'MODEL_HISTORY',
+    'model versions whose records are kept in memory for a pin or rollback (the pinned one always is)',
+    'an integer >= 1',
+    parsers.integer(1),
+    10,
+  ),
   deadLetterTopic: setting(
     'DEAD_LETTER_TOPIC',
     'topic for records that cannot be predicted',
@@ -67,6 +81,13 @@ export const predictorSpec = {
     'fashion-mnist' as DatasetName,
   ),
   modelName: setting('MODEL_NAME', 'model to serve (the model topic key); default: the dataset name', 'a string', parsers.string, ''),
+  concurrentPartitions: setting(
+    'CONCURRENT_PARTITIONS',
+    'partition batches predicted and delivered at once (one predicts while others wait on Kafka)',
+    'an integer 1..64',
+    parsers.integer(1, 64),
+    3,
+  ),
   batchSize: setting('BATCH_SIZE', 'most samples predicted with one tensor call', 'an integer 1..4096', parsers.integer(1, 4096), 256),
   trustedKeys: setting(
     'TRUSTED_KEYS',
@@ -116,6 +137,27 @@ export const predictorSpec = {
     'an integer',
     parsers.integer(-1, 65535),
     9464,
+  ),
+  httpPort: setting(
+    'HTTP_PORT',
+    'port of the HTTP API shaped like TensorFlow Serving REST (0 = any free port, -1 = off)',
+    'an integer',
+    parsers.integer(-1, 65535),
+    8501,
+  ),
+  httpMaxBodyBytes: setting(
+    'HTTP_MAX_BODY_BYTES',
+    'largest HTTP request body accepted; a larger one is answered 413',
+    'bytes >= 1024',
+    parsers.integer(1024),
+    16 * 1024 * 1024,
+  ),
+  httpMaxInstances: setting(
+    'HTTP_MAX_INSTANCES',
+    'most instances in one HTTP predict request; more are answered 413',
+    'an integer >= 1',
+    parsers.integer(1),
+    4096,
   ),
   logLevel: setting('LOG_LEVEL', 'log level', 'error | warn | info | debug', parsers.oneOf('error', 'warn', 'info', 'debug'), 'info'),
 };

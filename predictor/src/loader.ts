@@ -80,7 +80,11 @@ export interface BatchPrediction {
 }
 
 /** Class probabilities of each row, rows x classes, with one tensor call. */
-export function predictProbabilities(model: ServableModel, features: Float32Array, rows: number): { probabilities: Float32Array; classes: number } {
+export function predictProbabilities(
+  model: ServableModel,
+  features: Float32Array,
+  rows: number,
+): { probabilities: Float32Array; classes: number } {
   return tf.tidy(() => {
     const probs = model.layers.predict(tf.tensor2d(features, [rows, model.inputLength])) as tf.Tensor2D;
     return { probabilities: Float32Array.from(probs.dataSync()), classes: probs.shape[1] };

@@ -12,6 +12,7 @@ import {
   kafkaConnectionSettings,
   modelTopicSpec,
   predictionTopicSpec,
+  requestTopicSpec,
   readConfig,
   runMain,
   selectBackend,
@@ -21,6 +22,8 @@ import { SAMPLE_REJECTIONS } from './batch';
 import { readTrustedKeys } from './trusted-keys';
 import { AtLeastOnceDelivery, ExactlyOnceDelivery } from './delivery';
 import { SUMMARY, predictorSpec } from './config';
+import { HttpApi } from './http-api';
+import { HttpApiMetrics } from './http-metrics';
 import { PredictorMetrics } from './metrics';
 import { Predictor } from './predictor';
 
@@ -36,6 +39,7 @@ runMain('predictor', async (onFatal) => {
     modelTopicSpec(cfg.modelTopic),
     predictionTopicSpec(cfg.predictionTopic, cfg.dataPartitions),
     predictionTopicSpec(cfg.deadLetterTopic, 1),
+    requestTopicSpec(cfg.requestTopic, cfg.dataPartitions),
   ]);
   if (created.length > 0) logger.info(`created topics: ${created.join(', ')}`);
 
@@ -55,11 +59,15 @@ runMain('predictor', async (onFatal) => {
       modelTopic: cfg.modelTopic,
       predictionTopic: cfg.predictionTopic,
       deadLetterTopic: cfg.deadLetterTopic,
+      requestTopic: cfg.requestTopic,
       groupId: cfg.groupId,
       sessionTimeoutMs: cfg.sessionTimeoutMs,
+      concurrentPartitions: cfg.concurrentPartitions,
       modelName: cfg.modelName === '' ? cfg.dataset : cfg.modelName,
       batchSize: cfg.batchSize,
       maxModelBytes: cfg.maxModelBytes,
+      modelHistory: cfg.modelHistory,
+      pixelFeatures: cfg.dataset !== 'synthetic',
       trustedKeys,
       data: dataContractFor(cfg.dataset),
     },
@@ -76,10 +84,21 @@ runMain('predictor', async (onFatal) => {
   if (server !== undefined) logger.info(`metrics on :${await server.start()}/metrics`);
   logger.info(`delivery: ${cfg.delivery}`);
   await predictor.start();
+  const httpApi =
+    cfg.httpPort >= 0
+      ? new HttpApi(
+          predictor,
+          { port: cfg.httpPort, host: '0.0.0.0', maxBodyBytes: cfg.httpMaxBodyBytes, maxInstances: cfg.httpMaxInstances },
+          new HttpApiMetrics(registry),
+          logger,
+        )
+      : undefined;
+  if (httpApi !== undefined) logger.info(`HTTP API on :${await httpApi.start()}`);
   logger.info(`accuracy log: ${logFile} (every ${cfg.logEvery} predictions)`);
   return {
     stop: async () => {
       logger.info('stopping: finishing the current batch and committing');
+      await httpApi?.stop();
       await predictor.stop();
       await server?.stop();
       await accuracyLog.close();

@@ -28,7 +28,7 @@ import {
   type RecordConsumer,
 } from '@hotswap/shared';
 import type { Delivery } from './delivery';
-import { AccuracyBook } from './accuracy';
+import { AccuracyLedger, type AccuracyBook } from './accuracy';
 import type { AccuracyLog } from './accuracy-log';
 import { assembleBatch, chunk, FeatureRows, type SampleRejection } from './batch';
 import { ModelCatalog } from './catalog';
@@ -45,6 +45,8 @@ export interface PredictorSettings {
   requestTopic: string;
   groupId: string;
   sessionTimeoutMs: number;
+  /** Partition batches in flight at once. */
+  concurrentPartitions: number;
   modelName: string;
   batchSize: number;
   maxModelBytes: number;
@@ -73,7 +75,8 @@ const CONTROL_APPLY_TIMEOUT_MS = 30_000;
 
 /** What a fetched batch produces, gathered over its chunks, delivered at once. */
 interface BatchOutput {
-  draft: AccuracyBook;
+  /** This batch's accuracy tallies: committed with its delivery, abandoned without it. */
+  tally: AccuracyBook;
   predictions: PredictionRecord[];
   records: OutboundRecord[];
   deadLetters: OutboundRecord[];
@@ -106,7 +109,7 @@ const PROGRESS_EVERY_MS = 10_000;
 export class Predictor implements ServingApi {
   readonly registry: ModelRegistry<ServableModel>;
   private readonly catalog: ModelCatalog;
-  private readonly accuracy = new AccuracyBook();
+  private readonly accuracy = new AccuracyLedger();
   private modelFeed: RecordConsumer | undefined;
   private dataConsumer: RecordConsumer | undefined;
   private dataStarted = false;
@@ -269,6 +272,7 @@ export class Predictor implements ServingApi {
       groupId: this.settings.groupId,
       fromBeginning: true,
       sessionTimeoutMs: this.settings.sessionTimeoutMs,
+      concurrency: this.settings.concurrentPartitions,
       // Exactly-once commits offsets inside its transactions, never on its own.
       autoCommit: this.parts.delivery.mode === 'at-least-once',
     });
@@ -293,7 +297,7 @@ export class Predictor implements ServingApi {
 
   /** A line every PROGRESS_EVERY_MS while running, so an operator sees it is alive and how well it does. */
   private logProgress(): void {
-    const { overall } = this.accuracy;
+    const { overall } = this.accuracy.committed;
     const now = Date.now();
     const rate = ((overall.predictions - this.lastProgress.predictions) * 1000) / (now - this.lastProgress.at);
     this.lastProgress = { at: now, predictions: overall.predictions };
@@ -310,7 +314,7 @@ export class Predictor implements ServingApi {
    */
   private async onDataBatch(batch: InboundBatch): Promise<void> {
     const output: BatchOutput = {
-      draft: this.accuracy.draft(),
+      tally: this.accuracy.open(),
       predictions: [],
       records: [],
       deadLetters: [],
@@ -318,20 +322,41 @@ export class Predictor implements ServingApi {
       replies: new Map(),
     };
     let last: string | undefined;
+    try {
+      last = await this.predictAndDeliver(batch, output);
+    } finally {
+      // Not delivered: these predictions were never visible; take them out of the running figures.
+      if (last === undefined) this.accuracy.abandon(output.tally);
+    }
+    if (last === undefined) return;
+    // Only now are these predictions durable: count them.
+    const { metrics } = this.parts;
+    this.accuracy.commit(output.tally);
+    this.parts.accuracyLog.write(output.predictions);
+    metrics.predicted(output.predictions, this.accuracy.committed);
+    for (const reason of output.rejected) metrics.deadLettered(reason);
+    metrics.consumerLag(batch.topic, batch.partition, Math.max(0, Number(batch.highWatermark) - Number(last) - 1));
+    this.noteFirstPredictions(output.predictions);
+    await this.parts.delivery.endOfBatch(batch);
+  }
+
+  /** Predicts a fetched batch into `output` and delivers it; the last offset delivered, or undefined if nothing was. */
+  private async predictAndDeliver(batch: InboundBatch, output: BatchOutput): Promise<string | undefined> {
+    let last: string | undefined;
     if (batch.topic === this.settings.requestTopic) {
-      if (!batch.isActive()) return;
+      if (!batch.isActive()) return undefined;
       await this.answerRequests(batch.records, output);
       last = batch.records[batch.records.length - 1]?.offset;
     } else {
       for (const records of chunk(batch.records, this.settings.batchSize)) {
         // Stopping or lost the partition: deliver nothing; the next owner reads these again.
-        if (!batch.isActive()) return;
+        if (!batch.isActive()) return undefined;
         this.predictChunk(records, output);
         last = (records[records.length - 1] as InboundRecord).offset;
         await batch.heartbeat();
       }
     }
-    if (last === undefined || !batch.isActive()) return;
+    if (last === undefined || !batch.isActive()) return undefined;
     await this.parts.delivery.deliver(
       {
         writes: [
@@ -343,15 +368,7 @@ export class Predictor implements ServingApi {
       },
       batch,
     );
-    // Only now are these predictions durable: count them.
-    const { metrics } = this.parts;
-    this.accuracy.adopt(output.draft);
-    this.parts.accuracyLog.write(output.predictions);
-    metrics.predicted(output.predictions, this.accuracy);
-    for (const reason of output.rejected) metrics.deadLettered(reason);
-    metrics.consumerLag(batch.topic, batch.partition, Math.max(0, Number(batch.highWatermark) - Number(last) - 1));
-    this.noteFirstPredictions(output.predictions);
-    await this.parts.delivery.endOfBatch(batch);
+    return last;
   }
 
   /** Predicts one chunk with one tensor call, appending its records to the batch's output. */
@@ -390,7 +407,7 @@ export class Predictor implements ServingApi {
   ): PredictionRecord {
     const { model } = lease.version;
     const correct = sample.label === null ? null : sample.label === predicted;
-    const { overall, model: perModel } = output.draft.record(`${lease.version.name}:${lease.version.version}`, correct);
+    const { overall, model: perModel } = this.accuracy.record(output.tally, `${lease.version.name}:${lease.version.version}`, correct);
     const prediction: PredictionRecord = {
       sampleId: sample.sampleId,
       dataset: sample.dataset,
@@ -584,7 +601,7 @@ export class Predictor implements ServingApi {
         if (entry.version === serving) state = 'serving';
         else if (entry.version === next) state = 'staged';
         else if (entry.rejection !== null) state = 'rejected';
-        const live = this.accuracy.byVersion.get(`${this.settings.modelName}:${entry.version}`);
+        const live = this.accuracy.committed.byVersion.get(`${this.settings.modelName}:${entry.version}`);
         return {
           version: entry.version,
           state,

@@ -62,7 +62,9 @@ export class ModelRegistry<M> {
    */
   offer(candidate: ModelVersion<M>, pinned = false): boolean {
     if (this.isStale(candidate.version, pinned)) {
-      const why = pinned ? `v${candidate.version} is already next to serve` : `v${candidate.version} is not newer than v${this.newestVersion}`;
+      const why = pinned
+        ? `v${candidate.version} is already next to serve`
+        : `v${candidate.version} is not newer than v${this.newestVersion}`;
       this.onEvent({ kind: 'discarded', version: candidate, why });
       this.dispose(candidate);
       return false;

@@ -1,0 +1,346 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@hotswap/shared';
+import type { HttpApiMetrics } from './http-metrics';
+import { parseRoute, parseVersion, type ModelRoute } from './http-routes';
+import { InstancesRefused, parsePredictBody, type ParsedInstances } from './instances';
+import {
+  ControlRefused,
+  type InstancePrediction,
+  type ModelStatus,
+  type ServingApi,
+  type VersionState,
+  type VersionStatus,
+} from './serving';
+
+export interface HttpApiSettings {
+  /** 0 picks a free port. */
+  port: number;
+  host: string;
+  maxBodyBytes: number;
+  maxInstances: number;
+}
+
+/** A request answered with an error: the status, the message for `{"error": ...}`, and extra headers. */
+class HttpRefusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpRefusal';
+  }
+}
+
+/** TensorFlow Serving's version states for ours: only the serving version answers predictions. */
+const TF_SERVING_STATE: Record<VersionState, 'AVAILABLE' | 'LOADING' | 'END'> = {
+  serving: 'AVAILABLE',
+  staged: 'LOADING',
+  available: 'END',
+  rejected: 'END',
+};
+
+const MANAGEMENT_FIELDS = ['version', 'requested_by'];
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * The predictor's HTTP API, shaped like TensorFlow Serving's REST API: predict with the serving
+ * version, the model's status, and pin / unpin / rollback. Every answer is JSON; errors are
+ * `{"error": "..."}` with a status that says what kind of error it is.
+ */
+export class HttpApi {
+  private server: Server | undefined;
+
+  constructor(
+    private readonly serving: ServingApi,
+    private readonly settings: HttpApiSettings,
+    private readonly metrics: HttpApiMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Listens; resolves with the port. */
+  async start(): Promise<number> {
+    const server = createServer((req, res) => this.serve(req, res));
+    // A client that asks before sending a large body (curl does above 1 MB) is told 413 before it sends it.
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (this.declaredTooLarge(req) === null) res.writeContinue();
+      this.serve(req, res);
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.settings.port, this.settings.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  /** Stops accepting, lets requests in flight finish (closing idle keep-alive connections at once). */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const force = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
+    await closed;
+    clearTimeout(force);
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse): void {
+    this.handle(req, res).catch((e: Error) => {
+      this.logger.error(`HTTP ${req.method} ${req.url}: no answer could be written: ${e.stack ?? e.message}`);
+      res.destroy();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    let routeName = 'unknown';
+    let status = 200;
+    let body: unknown;
+    let headers: Record<string, string> = {};
+    try {
+      const outcome = parseRoute(req.method ?? '', req.url ?? '/');
+      if (!outcome.ok) {
+        throw new HttpRefusal(outcome.status, outcome.message, outcome.allow === undefined ? {} : { allow: outcome.allow });
+      }
+      const { route } = outcome;
+      routeName = route.action === 'status' && route.version !== null ? 'version-status' : route.action;
+      if (route.model !== this.serving.modelName) {
+        throw new HttpRefusal(
+          404,
+          `model ${JSON.stringify(route.model)} is not served here; this predictor serves ${JSON.stringify(this.serving.modelName)}`,
+        );
+      }
+      body = await this.answer(route, req);
+    } catch (e) {
+      if (e instanceof HttpRefusal) {
+        status = e.status;
+        headers = e.headers;
+      } else if (e instanceof InstancesRefused || e instanceof ControlRefused) {
+        status = e.status;
+      } else {
+        status = 500;
+        this.logger.warn(`HTTP ${req.method} ${req.url} failed: ${(e as Error).stack ?? String(e)}`);
+      }
+      body = { error: (e as Error).message };
+    }
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+    res.end(text);
+    this.metrics.answered(routeName, status, (performance.now() - started) / 1000);
+  }
+
+  private async answer(route: ModelRoute, req: IncomingMessage): Promise<unknown> {
+    switch (route.action) {
+      case 'status':
+        return encodeStatus(this.serving.status(), route.version);
+      case 'predict':
+        return this.predict(route.version, await this.readJson(req));
+      default: {
+        const fields = managementFields(await this.readJson(req), route.action);
+        const requestedBy = fields.requestedBy ?? `http ${req.socket.remoteAddress ?? 'unknown'}`;
+        return encodeStatus(await this.control(route.action, fields.version, requestedBy), null);
+      }
+    }
+  }
+
+  private predict(version: number | null, body: unknown): unknown {
+    const name = this.serving.modelName;
+    if (version !== null) {
+      // Checked before predicting, so a wrong version costs no tensor call; the result is checked too.
+      const status = this.serving.status();
+      if (!status.versions.some((v) => v.version === version)) throw unknownVersion(status, version);
+      const next = versionTakingTraffic(status);
+      if (next !== null && next !== version) throw notServing(name, version, next);
+    }
+    const instances = parsePredictBody(body, this.serving, this.settings.maxInstances);
+    const result = this.serving.predict(instances.features, instances.rows);
+    if (result === null) throw new HttpRefusal(503, `no version of ${name} serves yet; GET /v1/models/${name} lists the versions known`);
+    // A swap between the check above and the prediction: the caller asked for that version only.
+    if (version !== null && result.model.version !== version) throw notServing(name, version, result.model.version);
+    return encodePredictions(result.model, result.predictions, instances.format);
+  }
+
+  private async control(action: 'pin' | 'unpin' | 'rollback', version: number | null, requestedBy: string): Promise<ModelStatus> {
+    if (action === 'pin' && version === null) throw new HttpRefusal(400, 'pin needs a version: {"version": 3}');
+    let target = version;
+    if (action === 'rollback' && target === null) {
+      const status = this.serving.status();
+      target = rollbackTarget(status);
+      if (target === null) {
+        const from = status.servingVersion === null ? 'no version serves yet' : `v${status.servingVersion} serves`;
+        throw new HttpRefusal(409, `no valid version of ${status.name} older than the serving one to roll back to (${from})`);
+      }
+    }
+    try {
+      return await this.serving.control(action, target, requestedBy);
+    } catch (e) {
+      if (e instanceof ControlRefused) throw e;
+      throw new Error(`${action}${target === null ? '' : ` to v${target}`} failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  /** The reason a declared Content-Length is refused, or null. */
+  private declaredTooLarge(req: IncomingMessage): string | null {
+    const declared = Number(req.headers['content-length']);
+    if (!Number.isFinite(declared) || declared <= this.settings.maxBodyBytes) return null;
+    return `the body is ${declared} bytes, over the limit of ${this.settings.maxBodyBytes} (HTTP_MAX_BODY_BYTES)`;
+  }
+
+  /**
+   * Reads the body up to the size limit and parses it as JSON (whatever the Content-Type says, as
+   * TF Serving does: `curl -d` sends form encoding). Beyond the limit it stops reading and refuses
+   * with 413; the connection is closed after the answer, so the rest is never read.
+   */
+  private async readJson(req: IncomingMessage): Promise<unknown> {
+    const limit = this.settings.maxBodyBytes;
+    const tooLarge = this.declaredTooLarge(req);
+    if (tooLarge !== null) throw new HttpRefusal(413, tooLarge, { connection: 'close' });
+    const bytes = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const onData = (chunk: Buffer): void => {
+        size += chunk.length;
+        if (size > limit) {
+          req.off('data', onData);
+          req.pause();
+          reject(new HttpRefusal(413, `the body is over the limit of ${limit} bytes (HTTP_MAX_BODY_BYTES)`, { connection: 'close' }));
+          return;
+        }
+        chunks.push(chunk);
+      };
+      req.on('data', onData);
+      req.once('end', () => resolve(Buffer.concat(chunks, size)));
+      // The client went away mid-body: nobody reads the answer, but it is not our failure either.
+      req.once('error', (e) => reject(new HttpRefusal(400, `the body could not be read: ${e.message}`)));
+    });
+    if (bytes.length === 0) return undefined;
+    try {
+      return JSON.parse(bytes.toString('utf8'));
+    } catch (e) {
+      throw new HttpRefusal(400, `the body is not JSON: ${(e as Error).message}`);
+    }
+  }
+}
+
+function notServing(name: string, asked: number, serving: number): HttpRefusal {
+  return new HttpRefusal(
+    404,
+    `version ${asked} of ${name} is not serving; v${serving} serves (POST /v1/models/${name}:predict, or pin v${asked} first)`,
+  );
+}
+
+function unknownVersion(status: ModelStatus, version: number): HttpRefusal {
+  const known = status.versions.map((v) => v.version).join(', ');
+  return new HttpRefusal(404, `version ${version} of ${status.name} is unknown; known: ${known === '' ? 'none yet' : known}`);
+}
+
+/** The fields of a pin / unpin / rollback body: `{"version": 3, "requested_by": "..."}`, both optional. */
+function managementFields(body: unknown, action: 'pin' | 'unpin' | 'rollback'): { version: number | null; requestedBy: string | null } {
+  if (body === undefined) return { version: null, requestedBy: null };
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpRefusal(400, `the body of :${action} is ${JSON.stringify(body)}, not an object like {"version": 3}`);
+  }
+  const fields = body as Record<string, unknown>;
+  const unknown = Object.keys(fields).find((k) => !MANAGEMENT_FIELDS.includes(k));
+  if (unknown !== undefined)
+    throw new HttpRefusal(400, `unknown field ${JSON.stringify(unknown)}; :${action} takes "version" and "requested_by"`);
+  let version: number | null = null;
+  if (fields['version'] !== undefined && fields['version'] !== null) {
+    if (action === 'unpin') throw new HttpRefusal(400, `unpin takes no version (got ${JSON.stringify(fields['version'])})`);
+    version = parseVersion(fields['version']);
+    if (version === null) throw new HttpRefusal(400, `version ${JSON.stringify(fields['version'])} is not a version number (1, 2, ...)`);
+  }
+  const requestedBy = fields['requested_by'];
+  if (requestedBy !== undefined && (typeof requestedBy !== 'string' || requestedBy.trim() === '')) {
+    throw new HttpRefusal(400, `requested_by ${JSON.stringify(requestedBy)} is not a name`);
+  }
+  return { version, requestedBy: requestedBy === undefined ? null : requestedBy };
+}
+
+/** The version the next prediction will use: a staged version takes over at the next acquire. */
+function versionTakingTraffic(status: ModelStatus): number | null {
+  return status.versions.find((v) => v.state === 'staged')?.version ?? status.servingVersion;
+}
+
+/** The newest valid version older than the serving one (or the staged one, before its first use): where a rollback without a version goes. */
+function rollbackTarget(status: ModelStatus): number | null {
+  const serving = status.servingVersion ?? status.versions.find((v) => v.state === 'staged')?.version ?? null;
+  if (serving === null) return null;
+  const older = status.versions.filter((v) => v.version < serving && v.state !== 'rejected').map((v) => v.version);
+  return older.length === 0 ? null : Math.max(...older);
+}
+
+function encodePredictions(
+  model: { name: string; version: number },
+  predictions: readonly InstancePrediction[],
+  format: ParsedInstances['format'],
+): unknown {
+  const version = String(model.version);
+  const spec = { model_version: version, model_spec: { name: model.name, version } };
+  if (format === 'columnar') {
+    return {
+      outputs: {
+        class: predictions.map((p) => p.predicted),
+        class_name: predictions.map((p) => p.predictedClass),
+        confidence: predictions.map((p) => p.confidence),
+        probabilities: predictions.map((p) => p.probabilities),
+      },
+      ...spec,
+    };
+  }
+  return {
+    predictions: predictions.map((p) => ({
+      class: p.predicted,
+      class_name: p.predictedClass,
+      confidence: p.confidence,
+      probabilities: p.probabilities,
+    })),
+    ...spec,
+  };
+}
+
+/** TensorFlow Serving's model status, plus hotswap's: what serves, the pin, and every version's figures. */
+function encodeStatus(status: ModelStatus, only: number | null): unknown {
+  let versions = status.versions;
+  if (only !== null) {
+    versions = versions.filter((v) => v.version === only);
+    if (versions.length === 0) throw unknownVersion(status, only);
+  }
+  return {
+    model_version_status: versions.map((v) => ({
+      version: String(v.version),
+      state: TF_SERVING_STATE[v.state],
+      status:
+        v.rejection === null ? { error_code: 'OK', error_message: '' } : { error_code: 'FAILED_PRECONDITION', error_message: v.rejection },
+    })),
+    name: status.name,
+    serving_version: status.servingVersion,
+    pinned_version: status.pinnedVersion,
+    versions: versions.map(encodeVersion),
+  };
+}
+
+function encodeVersion(v: VersionStatus): unknown {
+  return {
+    version: v.version,
+    state: v.state,
+    architecture: v.architecture,
+    created_at: new Date(v.createdAt).toISOString(),
+    held_out: {
+      accuracy: v.heldOut.accuracy,
+      loss: v.heldOut.loss,
+      test_samples: v.heldOut.testSamples,
+      train_samples: v.heldOut.trainSamples,
+      epochs: v.heldOut.epochs,
+      train_seconds: v.heldOut.trainSeconds,
+    },
+    live: { accuracy: v.live.accuracy, labelled: v.live.labelled, predictions: v.live.predictions },
+    rejection: v.rejection,
+  };
+}
