@@ -167,7 +167,7 @@ describe('bad input on a real broker', function () {
         bad.map(([, r]) => r),
       );
       for (const [reason, r] of bad)
-        await predictor.waitFor(new RegExp(`(v${r.version} rejected \\(${reason}\\)|ignoring fashion-mnist v${r.version}: )`));
+        await predictor.waitFor(new RegExp(`(v${r.version} rejected \\(${reason}\\)|not serving fashion-mnist v${r.version}: )`));
       await produceRaw(
         names.dataTopic,
         Array.from({ length: 10 }, (_, i) => ({

@@ -1,7 +1,13 @@
 import { DATASET_NAMES, DEFAULT_TOPICS, BACKENDS, kafkaSpec, parsers, setting, type DatasetName } from '@hotswap/shared';
 import { parseSchedule } from './schedule';
 
-export const SUMMARY = 'trains a sequence of TensorFlow.js models on the train split and publishes each version to the model topic';
+export const SUMMARY =
+  'trains a sequence of TensorFlow.js models on the train split and publishes each version to the model topic, ' +
+  'and trains more on request through its HTTP training API (`modelgenerator train --help`: train on your own data once, from the command line)';
+
+export const TRAIN_SUMMARY =
+  'trains the schedule once, on your own labelled samples (TRAIN_DATA) or the dataset, publishes every version and exits ' +
+  '(0 when every version was published, 1 on a failure, 2 on bad configuration or data)';
 
 export const modelgeneratorSpec = {
   ...kafkaSpec,
@@ -40,6 +46,13 @@ export const modelgeneratorSpec = {
     },
     'default',
   ),
+  trainData: setting(
+    'TRAIN_DATA',
+    'your own labelled samples to train on instead of the dataset: a CSV file of label,pixel1,...,pixel784 lines (header optional), a fifth held out',
+    'a file path',
+    parsers.string,
+    '',
+  ),
   signingKey: setting(
     'MODEL_SIGNING_KEY',
     'Ed25519 private key (PEM, from `npm run keygen`) to sign each model with',
@@ -62,5 +75,35 @@ export const modelgeneratorSpec = {
     'auto' as const,
   ),
   metricsPort: setting('METRICS_PORT', 'port of /metrics (0 = any free port, -1 = off)', 'an integer', parsers.integer(-1, 65535), 9465),
+  trainPort: setting(
+    'TRAIN_PORT',
+    'port of the HTTP training API, POST /v1/train (0 = any free port, -1 = off: exit once the schedule is done)',
+    'an integer',
+    parsers.integer(-1, 65535),
+    8502,
+  ),
+  trainHost: setting(
+    'TRAIN_HOST',
+    'address the training API listens on; it has no authentication, so only 0.0.0.0 opens it to the network',
+    'an IP address or host name',
+    parsers.string,
+    '127.0.0.1',
+  ),
+  trainMaxBodyBytes: setting(
+    'TRAIN_MAX_BODY_BYTES',
+    'largest training request body (a CSV upload) accepted; a larger one is answered 413',
+    'bytes >= 1024',
+    parsers.integer(1024),
+    64 * 1024 * 1024,
+  ),
   logLevel: setting('LOG_LEVEL', 'log level', 'error | warn | info | debug', parsers.oneOf('error', 'warn', 'info', 'debug'), 'info'),
+};
+
+const { trainPort: _port, trainHost: _host, trainMaxBodyBytes: _maxBody, ...commandSettings } = modelgeneratorSpec;
+
+/** The `train` command's settings: the service's, without the API, with no pause between versions and no /metrics. */
+export const trainCommandSpec = {
+  ...commandSettings,
+  intervalMs: setting('MODEL_INTERVAL_MS', 'pause after each published version', 'milliseconds >= 0', parsers.integer(0), 0),
+  metricsPort: setting('METRICS_PORT', 'port of /metrics (0 = any free port, -1 = off)', 'an integer', parsers.integer(-1, 65535), -1),
 };

@@ -2,12 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
+  ConfigError,
   KafkaClient,
   MetricsServer,
   closeLogger,
   createLogger,
   createRegistry,
-  heldOutSplit,
+  datasetContract,
   kafkaConnectionSettings,
   keyId,
   privateKeyFromPem,
@@ -17,48 +18,130 @@ import {
   readConfig,
   runMain,
   selectBackend,
+  type ConfigOf,
+  type Logger,
+  type Service,
 } from '@hotswap/shared';
-import { Counter, Gauge } from 'prom-client';
-import { SUMMARY, modelgeneratorSpec } from './config';
+import { SUMMARY, TRAIN_SUMMARY, modelgeneratorSpec, trainCommandSpec } from './config';
 import { ModelGenerator } from './generator';
-import { ModelPublisher, latestPublishedVersion } from './publisher';
-import { parseSchedule } from './schedule';
+import { createGeneratorMetrics } from './metrics';
+import { ModelPublisher, PublishedVersions } from './publisher';
+import { NO_SCHEDULE, describePlan, parseSchedule, type TrainingPlan } from './schedule';
+import { TrainingApi } from './training-api';
+import { datasetTrainingData, readTrainingCsv } from './training-data';
 
-runMain('modelgenerator', async (onFatal) => {
-  const cfg = readConfig('modelgenerator', SUMMARY, modelgeneratorSpec);
+type CommonConfig = ConfigOf<typeof trainCommandSpec>;
+
+runMain('modelgenerator', async (onFatal) =>
+  process.argv[2] === 'train' ? trainCommand() : service(readConfig('modelgenerator', SUMMARY, modelgeneratorSpec), onFatal),
+);
+
+/** The service: trains its schedule, serves the training API, and stays up while the API is on. */
+async function service(cfg: ConfigOf<typeof modelgeneratorSpec>, onFatal: (e: Error) => void): Promise<Service> {
+  const apiOn = cfg.trainPort >= 0;
+  if (cfg.schedule.trim() === NO_SCHEDULE && !apiOn) {
+    throw new ConfigError('MODEL_SCHEDULE', cfg.schedule, 'a schedule to train (with TRAIN_PORT=-1 there is no training API either)');
+  }
+  // Read the user's file before anything slow, so a bad row is reported at once.
+  const userData = cfg.trainData === '' ? undefined : readTrainingCsv(resolve(cfg.trainData), datasetContract(cfg.dataset), cfg.seed);
   const logger = createLogger({ service: 'modelgenerator', level: cfg.logLevel });
+  const parts = await startParts(cfg, logger);
+  const { generator, backend } = parts;
+  const datasetData = datasetTrainingData(parts.loadDataset(), cfg.seed);
+  const scheduleData = userData ?? datasetData;
+
+  const api = apiOn
+    ? new TrainingApi(
+        {
+          generator,
+          datasetData,
+          contract: datasetData.dataset,
+          context: { dataset: cfg.dataset, featureShape: datasetData.dataset.featureShape, backend },
+          seed: cfg.seed,
+          logger,
+        },
+        { port: cfg.trainPort, host: cfg.trainHost, maxBodyBytes: cfg.trainMaxBodyBytes },
+      )
+    : undefined;
+  if (api !== undefined) logger.info(`training API on :${await api.start()} (${cfg.trainHost}; POST /v1/train, GET /v1/jobs/{id})`);
+
+  const plans = parseSchedule(cfg.schedule, backend);
+  logger.info(
+    plans.length === 0
+      ? 'no schedule: training on request only'
+      : `schedule: ${plans.map(describePlan).join(', ')} on ${scheduleData.description}`,
+  );
+  const schedule = generator
+    .runSchedule(plans, scheduleData, { seed: cfg.seed, intervalMs: cfg.intervalMs, publishAll: false, origin: 'schedule' })
+    .then((jobs) => {
+      const failed = jobs.find((j) => j.state === 'failed');
+      if (failed !== undefined)
+        throw new Error(`schedule job ${failed.id} (${failed.request.architecture}) failed: ${failed.view().error}`);
+      if (plans.length > 0) logger.info(apiOn ? 'schedule complete; the training API stays up' : 'schedule complete');
+      return 0;
+    });
+  // With the API on the service runs until stopped; a failed schedule ends it either way.
+  if (apiOn) schedule.catch(onFatal);
+  return {
+    ...(apiOn ? {} : { finished: schedule }),
+    stop: async () => {
+      await api?.stop();
+      await parts.stop();
+    },
+  };
+}
+
+/** `train`: trains the schedule once on the user's data (or the dataset), publishes every version, and exits. */
+async function trainCommand(): Promise<Service> {
+  const cfg = readConfig('modelgenerator train', TRAIN_SUMMARY, trainCommandSpec, process.argv.slice(3));
+  if (cfg.schedule.trim() === NO_SCHEDULE) throw new ConfigError('MODEL_SCHEDULE', cfg.schedule, 'a schedule to train');
+  // Read the user's file before anything slow, so a bad row is reported at once.
+  const userData = cfg.trainData === '' ? undefined : readTrainingCsv(resolve(cfg.trainData), datasetContract(cfg.dataset), cfg.seed);
+  const logger = createLogger({ service: 'modelgenerator', level: cfg.logLevel });
+  const parts = await startParts(cfg, logger);
+  const data = userData ?? datasetTrainingData(parts.loadDataset(), cfg.seed);
+  const plans: TrainingPlan[] = parseSchedule(cfg.schedule, parts.backend);
+  logger.info(`training ${plans.map(describePlan).join(', ')} on ${data.description}; every version is published`);
+  const finished = parts.generator
+    .runSchedule(plans, data, { seed: cfg.seed, intervalMs: cfg.intervalMs, publishAll: true, origin: 'command line' })
+    .then((jobs) => {
+      for (const job of jobs) {
+        const v = job.view();
+        const figures =
+          v.metrics.accuracy === null
+            ? ''
+            : `: held-out accuracy ${v.metrics.accuracy.toFixed(4)} on ${v.metrics.testSamples} samples, trained on ${v.metrics.trainSamples}`;
+        process.stdout.write(
+          v.version === null
+            ? `${v.request.architecture} ${v.state}${figures} (${v.error ?? v.outcome})\n`
+            : `published ${parts.modelName} v${v.version} (${v.request.architecture})${figures}\n`,
+        );
+      }
+      return jobs.length === plans.length && jobs.every((j) => j.state === 'published') ? 0 : 1;
+    });
+  return { finished, stop: () => parts.stop() };
+}
+
+/** What both commands start: backend, Kafka, metrics, producer and the training queue; the dataset loads on demand. */
+async function startParts(cfg: CommonConfig, logger: Logger) {
   const choice = await selectBackend(cfg.backend);
   logger.info(`TensorFlow.js backend: ${choice.backend} (${choice.reason})`);
-
-  const dataset = loadDataset(
-    cfg.dataset,
-    { seed: cfg.seed, drift: cfg.drift, cacheDir: resolve(cfg.cacheDir), ...(cfg.datasetDir === '' ? {} : { idxDir: cfg.datasetDir }) },
-    (line) => logger.info(line),
-  );
-  const split = heldOutSplit(dataset.size, cfg.seed);
+  const load = () =>
+    loadDataset(
+      cfg.dataset,
+      { seed: cfg.seed, drift: cfg.drift, cacheDir: resolve(cfg.cacheDir), ...(cfg.datasetDir === '' ? {} : { idxDir: cfg.datasetDir }) },
+      (line) => logger.info(line),
+    );
   const modelName = cfg.modelName === '' ? cfg.dataset : cfg.modelName;
 
   const kafka = new KafkaClient(kafkaConnectionSettings(cfg), logger);
   const created = await kafka.waitForTopics([modelTopicSpec(cfg.modelTopic)]);
   if (created.length > 0) logger.info(`created topics: ${created.join(', ')}`);
-  const firstVersion = (await latestPublishedVersion(kafka, cfg.modelTopic, modelName)) + 1;
+  const versions = new PublishedVersions(kafka, cfg.modelTopic, modelName);
+  const latest = await versions.start();
 
   const registry = createRegistry('modelgenerator');
-  const metrics = {
-    published: new Counter({ name: 'hotswap_models_published_total', help: 'Model versions published', registers: [registry] }),
-    trainAccuracy: new Gauge({
-      name: 'hotswap_training_accuracy_ratio',
-      help: 'Training accuracy at the last epoch end',
-      registers: [registry],
-    }),
-    trainLoss: new Gauge({ name: 'hotswap_training_loss', help: 'Training loss at the last epoch end', registers: [registry] }),
-    heldOutAccuracy: new Gauge({
-      name: 'hotswap_model_heldout_accuracy_ratio',
-      help: 'Held-out accuracy of each published version',
-      labelNames: ['model', 'version'],
-      registers: [registry],
-    }),
-  };
+  const metrics = createGeneratorMetrics(registry);
   const server = cfg.metricsPort >= 0 ? new MetricsServer(registry, cfg.metricsPort) : undefined;
   if (server !== undefined) logger.info(`metrics on :${await server.start()}/metrics`);
 
@@ -69,32 +152,26 @@ runMain('modelgenerator', async (onFatal) => {
   const producer = kafka.producer();
   await producer.connect();
   const generator = new ModelGenerator({
-    dataset,
-    split,
-    seed: cfg.seed,
     modelName,
-    plans: parseSchedule(cfg.schedule, choice.backend),
-    firstVersion,
-    intervalMs: cfg.intervalMs,
     backend: choice.backend,
+    firstVersion: latest + 1,
+    latestOnTopic: () => versions.latest,
     publisher: new ModelPublisher(producer, cfg.modelTopic),
     sign: (record) => (signingKey === undefined ? record : signModel(record, signingKey)),
     logger,
     metrics,
   });
-  generator.start().then(
-    () => {
-      logger.info('schedule complete');
-      process.kill(process.pid, 'SIGTERM');
-    },
-    (e: Error) => onFatal(e),
-  );
   return {
+    backend: choice.backend,
+    loadDataset: load,
+    modelName,
+    generator,
     stop: async () => {
       await generator.stop();
+      await versions.stop();
       await producer.disconnect();
       await server?.stop();
       await closeLogger(logger);
     },
   };
-});
+}

@@ -1,30 +1,58 @@
-import { modelCodec, modelRecordKey, isControlRecord, type KafkaClient, type ModelRecord, type RecordProducer } from '@hotswap/shared';
+import {
+  modelCodec,
+  modelRecordKey,
+  isControlRecord,
+  type KafkaClient,
+  type ModelRecord,
+  type RecordConsumer,
+  type RecordProducer,
+} from '@hotswap/shared';
 
-/** Finds the highest version of a model already on the model topic, so numbering continues across restarts. */
-export async function latestPublishedVersion(kafka: KafkaClient, topic: string, name: string): Promise<number> {
-  let latest = 0;
-  let caughtUp: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (caughtUp = resolve));
-  const consumer = await kafka.readFromStart(
-    topic,
-    'hotswap-modelgenerator-scan',
-    async (record) => {
-      if (record.value === null || isControlRecord(record.headers)) return;
-      try {
-        const model = modelCodec.decode(record.value, record.headers);
-        if (model.name === name) latest = Math.max(latest, model.version);
-      } catch {
-        // A record we cannot read holds no version we must count past.
-      }
-    },
-    () => caughtUp(),
-  );
-  try {
+/**
+ * Follows the model topic for the highest version of a model: read to the end at start, so
+ * numbering continues across restarts, then kept up to date, so versions another modelgenerator
+ * (e.g. a `train` command) publishes meanwhile are counted past too.
+ */
+export class PublishedVersions {
+  private highest = 0;
+  private consumer: RecordConsumer | undefined;
+
+  constructor(
+    private readonly kafka: KafkaClient,
+    private readonly topic: string,
+    private readonly name: string,
+  ) {}
+
+  /** Reads the topic to its end and resolves with the highest version there (0 for none); following goes on until stop. */
+  async start(): Promise<number> {
+    let caughtUp: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (caughtUp = resolve));
+    this.consumer = await this.kafka.readFromStart(
+      this.topic,
+      'hotswap-modelgenerator-scan',
+      async (record) => {
+        if (record.value === null || isControlRecord(record.headers)) return;
+        try {
+          const model = modelCodec.decode(record.value, record.headers);
+          if (model.name === this.name) this.highest = Math.max(this.highest, model.version);
+        } catch {
+          // A record we cannot read holds no version we must count past.
+        }
+      },
+      () => caughtUp(),
+    );
     await done;
-  } finally {
-    await consumer.disconnect();
+    return this.highest;
   }
-  return latest;
+
+  get latest(): number {
+    return this.highest;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+  }
 }
 
 /** Publishes model records keyed by name and version, so compaction keeps every version. */

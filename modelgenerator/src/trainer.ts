@@ -34,7 +34,11 @@ export function toTensors(ds: Dataset, indices: Uint32Array): { x: tf.Tensor2D; 
   return { x: tf.tensor2d(x, [indices.length, length]), y: tf.tensor1d(y, 'float32') };
 }
 
-/** Trains one plan on (a prefix of) the train split, then measures it on the held-out split. */
+/**
+ * Trains one plan on (a prefix of) the train split, then measures it on the held-out split.
+ * `onProgress` hears of every batch and every epoch end (with the epoch's loss and accuracy).
+ * Null when `shouldStop` said stop before it was done.
+ */
 export async function trainPlan(
   plan: TrainingPlan,
   ds: Dataset,
@@ -42,7 +46,7 @@ export async function trainPlan(
   seed: number,
   shouldStop: () => boolean,
   onProgress: (p: TrainingProgress) => void,
-): Promise<TrainedModel> {
+): Promise<TrainedModel | null> {
   const trainIndices = plan.trainSamples === null ? split.train : split.train.subarray(0, Math.min(plan.trainSamples, split.train.length));
   const model = buildModel(plan, ds.featureShape, ds.classNames.length, seed);
   const train = toTensors(ds, trainIndices);
@@ -50,7 +54,6 @@ export async function trainPlan(
   const batchSize = 64;
   const batchesPerEpoch = Math.ceil(trainIndices.length / batchSize);
   let epoch = 0;
-  let lastReport = 0;
   let trainLoss = Number.NaN;
   let trainAccuracy = Number.NaN;
   try {
@@ -64,11 +67,8 @@ export async function trainPlan(
           epoch = e + 1;
         },
         onBatchEnd: async (batch) => {
-          // Ctrl-C during a long epoch: stop at the next batch instead of finishing the plan.
+          // Ctrl-C or a cancelled job during a long epoch: stop at the next batch instead of finishing the plan.
           if (shouldStop()) model.stopTraining = true;
-          // A progress line at most every 5 s, so long epochs show they are alive.
-          if (Date.now() - lastReport < 5000) return;
-          lastReport = Date.now();
           onProgress({
             epoch,
             epochs: plan.epochs,
@@ -77,9 +77,10 @@ export async function trainPlan(
           });
         },
         onEpochEnd: async (_e, logs) => {
+          // A stopped fit still ends its epoch part-way: not an epoch's figures.
+          if (model.stopTraining) return;
           trainLoss = Number(logs?.['loss']);
           trainAccuracy = Number(logs?.['acc'] ?? logs?.['accuracy']);
-          lastReport = Date.now();
           onProgress({
             epoch,
             epochs: plan.epochs,
@@ -94,6 +95,11 @@ export async function trainPlan(
   } finally {
     train.x.dispose();
     train.y.dispose();
+  }
+  if (shouldStop()) {
+    // Stopped part-way: not worth measuring.
+    model.dispose();
+    return null;
   }
   const trainSeconds = (Date.now() - started) / 1000;
   const heldOut = evaluate(model, ds, split.test);

@@ -1,12 +1,14 @@
 import { DEFAULT_TEST_SIZE } from './split';
-import { SyntheticBinaryStream } from './synthetic';
+import { SYNTHETIC_CLASSES, SYNTHETIC_FEATURES, SyntheticBinaryStream } from './synthetic';
 import { loadImageDataset, type Progress } from './images';
-import type { Dataset, DatasetName } from './dataset';
+import { FASHION_MNIST_CLASSES, MNIST_CLASSES, type Dataset, type DatasetName } from './dataset';
+import type { DatasetContract } from './csv';
 
 export * from './dataset';
 export * from './idx';
 export * from './split';
 export * from './synthetic';
+export * from './csv';
 export { loadImageDataset, scanPixelArrays, type Progress } from './images';
 
 export interface DatasetOptions {
@@ -32,4 +34,10 @@ export function loadDataset(name: DatasetName, options: DatasetOptions, progress
 /** The shape and class count a model for this dataset must fit, known without loading the data. */
 export function dataContractFor(name: DatasetName): { featureShape: number[]; classCount: number } {
   return name === 'synthetic' ? { featureShape: [8], classCount: 2 } : { featureShape: [28, 28], classCount: 10 };
+}
+
+/** The contract a dataset's samples fit (classes, shape, feature type), known without loading the data. */
+export function datasetContract(name: DatasetName): DatasetContract {
+  if (name === 'synthetic') return { name, classNames: SYNTHETIC_CLASSES, featureShape: [SYNTHETIC_FEATURES], dtype: 'FLOAT32' };
+  return { name, classNames: name === 'mnist' ? MNIST_CLASSES : FASHION_MNIST_CLASSES, featureShape: [28, 28], dtype: 'UINT8' };
 }
