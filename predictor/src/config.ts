@@ -81,13 +81,6 @@ export const predictorSpec = {
     'fashion-mnist' as DatasetName,
   ),
   modelName: setting('MODEL_NAME', 'model to serve (the model topic key); default: the dataset name', 'a string', parsers.string, ''),
-  concurrentPartitions: setting(
-    'CONCURRENT_PARTITIONS',
-    'partition batches predicted and delivered at once (one predicts while others wait on Kafka)',
-    'an integer 1..64',
-    parsers.integer(1, 64),
-    3,
-  ),
   batchSize: setting('BATCH_SIZE', 'most samples predicted with one tensor call', 'an integer 1..4096', parsers.integer(1, 4096), 256),
   trustedKeys: setting(
     'TRUSTED_KEYS',

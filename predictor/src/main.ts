@@ -62,7 +62,6 @@ runMain('predictor', async (onFatal) => {
       requestTopic: cfg.requestTopic,
       groupId: cfg.groupId,
       sessionTimeoutMs: cfg.sessionTimeoutMs,
-      concurrentPartitions: cfg.concurrentPartitions,
       modelName: cfg.modelName === '' ? cfg.dataset : cfg.modelName,
       batchSize: cfg.batchSize,
       maxModelBytes: cfg.maxModelBytes,

@@ -45,8 +45,6 @@ export interface PredictorSettings {
   requestTopic: string;
   groupId: string;
   sessionTimeoutMs: number;
-  /** Partition batches in flight at once. */
-  concurrentPartitions: number;
   modelName: string;
   batchSize: number;
   maxModelBytes: number;
@@ -272,7 +270,6 @@ export class Predictor implements ServingApi {
       groupId: this.settings.groupId,
       fromBeginning: true,
       sessionTimeoutMs: this.settings.sessionTimeoutMs,
-      concurrency: this.settings.concurrentPartitions,
       // Exactly-once commits offsets inside its transactions, never on its own.
       autoCommit: this.parts.delivery.mode === 'at-least-once',
     });

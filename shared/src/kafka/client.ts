@@ -169,13 +169,10 @@ export interface ConsumerOptions {
   /** Upper bound on bytes fetched per partition per request. */
   maxBytesPerPartition?: number;
   sessionTimeoutMs?: number;
-  /** Partition batches handled at once (each partition's batches stay in order); default 1. */
-  concurrency?: number;
 }
 
 /**
- * A consumer group member that hands batches to one handler, `concurrency` partition batches at a
- * time (one partition's batches always in order). It
+ * A consumer group member that hands batches to one handler, one partition batch at a time. It
  * supervises itself: when kafkajs gives up on its consumer (a crash it will not restart, such as
  * a group coordinator not found after a broker restart), a fresh consumer takes over after a
  * backoff, from the group's committed offsets, until disconnect.
@@ -249,7 +246,7 @@ export class RecordConsumer {
       autoCommit: this.options.autoCommit ?? true,
       autoCommitInterval: 1000,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.concurrency ?? 1,
+      partitionsConsumedConcurrently: 1,
       eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }) => {
         await handler({
           topic: batch.topic,
