@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { controlHeaders, controlRecordKey, encodeControl } from '@hotswap/shared';
+import { controlHeaders, controlRecordKey, encodeControl, modelCodec, modelRecordKey } from '@hotswap/shared';
 import { ServiceProcess, isolatedNames, predictionsOf, produceRaw, readAll, tempDir, type PredictionLike } from './support/services';
 
 /** The versions a replica served, in the order it served them, each run of one version once. */
@@ -114,6 +114,56 @@ describe('model management: pin, rollback and unpin, followed by every replica',
     } finally {
       await data.stop();
       for (const r of [a, b, c]) if (r !== undefined) assert.equal(await r.stop(), 0);
+    }
+  });
+});
+
+describe('model management refuses what cannot serve', function () {
+  this.timeout(120_000);
+
+  it('answers 409 to a rollback onto a version that does not load, writes nothing, and keeps serving', async () => {
+    const names = isolatedNames('pin-bad');
+    const models = new ServiceProcess('modelgenerator', {
+      ...names.env,
+      MODEL_SCHEDULE: 'mlp:8@500x1,mlp:16@2000x1',
+      MODEL_INTERVAL_MS: '0',
+    });
+    assert.equal(await models.exitCode(120_000), 0, models.lines.join('\n'));
+    // v1 published again with a checksum that does not match its weights: compaction would keep this one.
+    const original = (await readAll(names.modelTopic)).find((r) => r.key?.toString() === modelRecordKey('fashion-mnist', 1));
+    assert.ok(original?.value, 'v1 is on the model topic');
+    const v1 = modelCodec.decode(original.value, original.headers);
+    await produceRaw(names.modelTopic, [
+      {
+        key: modelRecordKey('fashion-mnist', 1),
+        value: modelCodec.encode({ ...v1, weightsSha256: '0'.repeat(64) }),
+        headers: modelCodec.headers(),
+      },
+    ]);
+    const predictor = new ServiceProcess('predictor', {
+      ...names.env,
+      PREDICTOR_GROUP: names.group,
+      LOG_FILE: join(tempDir('pin-bad'), 'p.log'),
+      HTTP_PORT: '0',
+    });
+    try {
+      const port = await httpPort(predictor);
+      await predictor.waitFor(/swapped in fashion-mnist v2/);
+      const refused = await post(port, '/v1/models/fashion-mnist:rollback', {});
+      assert.equal(refused.status, 409, JSON.stringify(refused.json));
+      assert.match(String(refused.json['error']), /v1 cannot serve: .*checksum/i);
+      const status = (await (await fetch(`http://127.0.0.1:${port}/v1/models/fashion-mnist`)).json()) as {
+        serving_version: number;
+        pinned_version: number | null;
+        versions: { version: number; state: string }[];
+      };
+      assert.equal(status.serving_version, 2);
+      assert.equal(status.pinned_version, null, 'no control record was written');
+      assert.equal(status.versions.find((v) => v.version === 1)?.state, 'rejected');
+      const controls = (await readAll(names.modelTopic)).filter((r) => r.key?.toString() === controlRecordKey('fashion-mnist'));
+      assert.equal(controls.length, 0);
+    } finally {
+      assert.equal(await predictor.stop(), 0);
     }
   });
 });

@@ -46,7 +46,11 @@ export function percentile(sorted: readonly number[], p: number): number | null 
  */
 export class PendingRequests {
   private readonly waiting = new Map<string, { requestId: string; sentAt: number; samples: number; deadline: number }>();
-  private readonly finished = new Map<string, RequestOutcome>();
+  // What a finished request leaves behind: its id (to spot a second reply) and the summary's figures.
+  private readonly finished = new Set<string>();
+  private readonly roundTrips: number[] = [];
+  private failed = 0;
+  private timedOut = 0;
 
   constructor(private readonly timeoutMs: number) {}
 
@@ -67,7 +71,7 @@ export class PendingRequests {
       reply,
       failure: replyFailure(reply, request.samples),
     };
-    this.finished.set(reply.correlationId, outcome);
+    this.finish(outcome);
     return outcome;
   }
 
@@ -84,7 +88,7 @@ export class PendingRequests {
         reply: null,
         failure: `no reply within ${this.timeoutMs} ms`,
       };
-      this.finished.set(correlationId, outcome);
+      this.finish(outcome);
       expired.push(outcome);
     }
     return expired;
@@ -101,14 +105,20 @@ export class PendingRequests {
     return next;
   }
 
+  private finish(outcome: RequestOutcome): void {
+    this.finished.add(outcome.correlationId);
+    if (outcome.roundTripMs !== null) this.roundTrips.push(outcome.roundTripMs);
+    if (outcome.failure !== null) this.failed++;
+    if (outcome.reply === null) this.timedOut++;
+  }
+
   summary(): RequestSummary {
-    const outcomes = [...this.finished.values()];
-    const times = outcomes.flatMap((o) => (o.roundTripMs === null ? [] : [o.roundTripMs])).sort((a, b) => a - b);
+    const times = [...this.roundTrips].sort((a, b) => a - b);
     return {
-      sent: outcomes.length + this.waiting.size,
+      sent: this.finished.size + this.waiting.size,
       answered: times.length,
-      failed: outcomes.filter((o) => o.failure !== null).length,
-      timedOut: outcomes.filter((o) => o.reply === null).length,
+      failed: this.failed,
+      timedOut: this.timedOut,
       p50: percentile(times, 50),
       p99: percentile(times, 99),
     };

@@ -113,10 +113,19 @@ export class RequestClient {
 
   /** Sleeps up to `ms`, waking early when a reply arrives or on stop. */
   private async pause(ms: number): Promise<void> {
-    await Promise.race([
-      sleep(ms, undefined, { signal: this.abort.signal }).catch(() => undefined),
-      new Promise<void>((resolve) => (this.wake = resolve)),
-    ]);
+    // Its own signal, cancelled when the pause ends, so no timer or listener outlives it.
+    const done = new AbortController();
+    const onStop = () => done.abort();
+    this.abort.signal.addEventListener('abort', onStop, { once: true });
+    try {
+      await Promise.race([
+        sleep(ms, undefined, { signal: done.signal }).catch(() => undefined),
+        new Promise<void>((resolve) => (this.wake = resolve)),
+      ]);
+    } finally {
+      done.abort();
+      this.abort.signal.removeEventListener('abort', onStop);
+    }
   }
 
   stop(): void {

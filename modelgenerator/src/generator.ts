@@ -97,7 +97,7 @@ export class ModelGenerator {
   /**
    * Trains the plans in turn through the queue (a job the API adds meanwhile runs between two
    * plans). With `publishAll` false, a version is published only if it beats the schedule's
-   * previous one, and `intervalMs` passes after each published version. A failed plan rejects.
+   * previous one, and `intervalMs` passes after each published version. A failed plan ends the run.
    */
   async runSchedule(
     plans: TrainingPlan[],
@@ -116,7 +116,8 @@ export class ModelGenerator {
       const finished = await this.finished(job.id);
       done.push(finished);
       const view = finished.view();
-      if (finished.state === 'failed') throw new Error(`plan ${i + 1}/${plans.length} (${architectureOf(plan)}) failed: ${view.error}`);
+      // The caller sees the failed job last, and decides (the service ends, the command prints and exits 1).
+      if (finished.state === 'failed') break;
       if (finished.state !== 'published') continue;
       best = view.metrics.accuracy ?? best;
       if (i < plans.length - 1 && options.intervalMs > 0) {

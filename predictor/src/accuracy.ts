@@ -62,10 +62,11 @@ export class AccuracyBook {
 }
 
 /**
- * Running accuracy for batches delivered concurrently. Each prediction is numbered from the
- * provisional book (committed plus every batch in flight), so concurrent batches never reuse a
- * count; a batch's tallies join the committed book when it is delivered, and leave the
- * provisional one if it is not (its records were never visible).
+ * Running accuracy for batches whose delivery may fail. Each prediction is numbered from the
+ * provisional book (committed plus the batches in flight); a batch's tallies join the committed
+ * book when it is delivered, and leave the provisional one if it is not (its records were never
+ * visible). Batches in flight at once (none today: one partition batch at a time) would still
+ * never reuse a count.
  */
 export class AccuracyLedger {
   readonly committed = new AccuracyBook();

@@ -22,39 +22,59 @@ function record(version: number): ModelRecord {
   };
 }
 
+/** A catalog past catch-up, trimming records as it goes. */
+function ready(keep: number): ModelCatalog {
+  const catalog = new ModelCatalog(keep);
+  catalog.startTrimming();
+  return catalog;
+}
+
 describe('ModelCatalog', () => {
   it('targets the newest version that was not rejected', () => {
-    const catalog = new ModelCatalog(10);
+    const catalog = ready(10);
     assert.equal(catalog.target(), null);
     for (const v of [1, 3, 2]) catalog.add(record(v));
-    assert.equal(catalog.target(), 3);
+    assert.deepEqual(catalog.target(), { version: 3, pinned: false });
     catalog.reject(3, 'bad checksum');
-    assert.equal(catalog.target(), 2, 'a rejected newest version falls back to the one before');
+    assert.deepEqual(catalog.target(), { version: 2, pinned: false }, 'a rejected newest version falls back to the one before');
   });
 
   it('targets the pinned version, older or not, until unpinned', () => {
-    const catalog = new ModelCatalog(10);
+    const catalog = ready(10);
     for (const v of [1, 2, 3]) catalog.add(record(v));
     catalog.setPin(1);
     catalog.add(record(4));
-    assert.equal(catalog.target(), 1, 'a newer version does not move a pin');
+    assert.deepEqual(catalog.target(), { version: 1, pinned: true }, 'a newer version does not move a pin');
     catalog.setPin(null);
-    assert.equal(catalog.target(), 4);
+    assert.deepEqual(catalog.target(), { version: 4, pinned: false });
   });
 
-  it('serves nothing new for a pin it cannot meet: unknown or rejected version', () => {
-    const catalog = new ModelCatalog(10);
+  it('falls back to the newest valid version for a pin it cannot meet: unknown or rejected version', () => {
+    const catalog = ready(10);
     catalog.add(record(1));
     catalog.setPin(5);
-    assert.equal(catalog.target(), null, 'v5 has not been read yet');
+    assert.deepEqual(catalog.target(), { version: 1, pinned: false }, 'v5 has not been read yet');
     catalog.add(record(5));
-    assert.equal(catalog.target(), 5, 'the pin is met once v5 arrives');
+    assert.deepEqual(catalog.target(), { version: 5, pinned: true }, 'the pin is met once v5 arrives');
     catalog.reject(5, 'unsigned');
-    assert.equal(catalog.target(), null);
+    assert.deepEqual(catalog.target(), { version: 1, pinned: false });
+  });
+
+  it('keeps every record while the topic is read from its start, so a pin later in the log finds its version', () => {
+    const catalog = new ModelCatalog(2);
+    for (const v of [1, 2, 3, 4]) catalog.add(record(v));
+    catalog.setPin(1);
+    catalog.startTrimming();
+    assert.deepEqual(catalog.target(), { version: 1, pinned: true });
+    assert.deepEqual(
+      catalog.newestFirst().map((e) => e.record !== null),
+      [true, true, false, true],
+      'then only the newest two and the pinned one keep their records',
+    );
   });
 
   it('finds the newest servable version before a given one, for a rollback', () => {
-    const catalog = new ModelCatalog(10);
+    const catalog = ready(10);
     for (const v of [1, 2, 3, 4]) catalog.add(record(v));
     catalog.reject(3, 'nan weights');
     assert.equal(catalog.previousServable(4), 2);
@@ -62,7 +82,7 @@ describe('ModelCatalog', () => {
   });
 
   it("keeps the records of the newest versions and of the pin only, but every version's metadata", () => {
-    const catalog = new ModelCatalog(2);
+    const catalog = ready(2);
     catalog.add(record(1));
     catalog.setPin(1);
     for (const v of [2, 3, 4]) catalog.add(record(v));

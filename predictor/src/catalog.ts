@@ -21,6 +21,8 @@ export interface CatalogEntry {
 export class ModelCatalog {
   private readonly entries = new Map<number, CatalogEntry>();
   private pin: number | null = null;
+  /** Off while the topic is read from its start: a pin later in the log must find its version's record kept. */
+  private trimming = false;
 
   constructor(private readonly keepRecords: number) {
     if (!Number.isInteger(keepRecords) || keepRecords < 1) throw new RangeError(`keepRecords ${keepRecords} is not a positive integer`);
@@ -28,6 +30,12 @@ export class ModelCatalog {
 
   get pinned(): number | null {
     return this.pin;
+  }
+
+  /** Starts dropping old records (once the topic has been read to its end and the pin is known). */
+  startTrimming(): void {
+    this.trimming = true;
+    this.dropOldRecords();
   }
 
   /** Adds a published version; a republished version replaces its entry. */
@@ -60,16 +68,19 @@ export class ModelCatalog {
     this.dropOldRecords();
   }
 
-  /** The version that should serve now, or null when none can (nothing valid, or the pin cannot be met). */
-  target(): number | null {
-    if (this.pin !== null) {
-      const pinned = this.entries.get(this.pin);
-      return pinned !== undefined && pinned.rejection === null && pinned.record !== null ? this.pin : null;
-    }
-    for (const entry of this.newestFirst()) {
-      if (entry.rejection === null && entry.record !== null) return entry.version;
-    }
-    return null;
+  /**
+   * The version that should serve now: the pinned one when it can (`pinned` true), else the newest
+   * valid one, so a pin that cannot be met (unknown, rejected, or its record dropped) never leaves a
+   * replica serving nothing. Null when no version can serve.
+   */
+  target(): { version: number; pinned: boolean } | null {
+    if (this.pin !== null && this.servable(this.entries.get(this.pin))) return { version: this.pin, pinned: true };
+    const newest = this.newestFirst().find((entry) => this.servable(entry));
+    return newest === undefined ? null : { version: newest.version, pinned: false };
+  }
+
+  private servable(entry: CatalogEntry | undefined): boolean {
+    return entry !== undefined && entry.rejection === null && entry.record !== null;
   }
 
   /** The newest version older than `version` that could serve: where a rollback goes by default. */
@@ -85,6 +96,7 @@ export class ModelCatalog {
   }
 
   private dropOldRecords(): void {
+    if (!this.trimming) return;
     let kept = 0;
     for (const entry of this.newestFirst()) {
       if (entry.record === null || entry.version === this.pin) continue;

@@ -1,6 +1,7 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
+  DecodeError,
   HEADER_CORRELATION_ID,
   HEADER_REPLY_TOPIC,
   ModelRejected,
@@ -68,6 +69,10 @@ export interface PredictorParts {
 
 const REPLICA = `${hostname()}-${process.pid}`;
 const PREDICTION_HEADERS = { 'content-type': PREDICTION_CONTENT_TYPE };
+/** Kafka's default largest record is 1 MB: a reply stays well under it. */
+const MAX_REPLY_BYTES = 900_000;
+/** A reply item's JSON without its sample id, generously: class name, confidence, label, keys. */
+const REPLY_BYTES_PER_SAMPLE = 200;
 /** How long a management call waits for this replica to read and apply its own control record. */
 const CONTROL_APPLY_TIMEOUT_MS = 30_000;
 
@@ -118,6 +123,8 @@ export class Predictor implements ServingApi {
   private controlProducer: Promise<RecordProducer> | undefined;
   /** Management calls waiting for their control record to come back through the model topic. */
   private readonly controlWaiters = new Map<string, () => void>();
+  /** The pin last warned about as unmet, so the warning is logged once per pin. */
+  private unmetPinLogged: number | null = null;
 
   constructor(
     private readonly settings: PredictorSettings,
@@ -166,6 +173,7 @@ export class Predictor implements ServingApi {
     const known = this.catalog.newestFirst().length;
     const pin = this.catalog.pinned === null ? '' : `, pinned to v${this.catalog.pinned}`;
     this.parts.logger.info(`model topic read: ${known} version(s) of ${this.settings.modelName} found${pin}`);
+    this.catalog.startTrimming();
     await this.reconcile();
     await this.startDataWhenReady();
   }
@@ -225,16 +233,22 @@ export class Predictor implements ServingApi {
   private async reconcile(): Promise<void> {
     for (;;) {
       const target = this.catalog.target();
+      const { pinned } = this.catalog;
+      if (pinned !== null && target?.pinned !== true && this.unmetPinLogged !== pinned) {
+        this.unmetPinLogged = pinned;
+        this.parts.logger.warn(
+          `pinned v${pinned} cannot serve here (not read yet, rejected, or no longer kept); serving the newest valid version`,
+        );
+      }
       const next = this.registry.nextVersion?.version ?? 0;
-      const pinned = this.catalog.pinned !== null;
-      // Unpinned, versions only move forward.
-      if (target === null || target === next || (!pinned && target < next)) return;
-      const record = this.catalog.get(target)?.record;
+      // Unless a pin says otherwise, versions only move forward.
+      if (target === null || target.version === next || (!target.pinned && target.version < next)) return;
+      const record = this.catalog.get(target.version)?.record;
       if (record === null || record === undefined) return;
-      this.firstModelArrival.set(target, Date.now());
-      if (await this.tryLoad(record, pinned)) return;
+      this.firstModelArrival.set(target.version, Date.now());
+      if (await this.tryLoad(record, target.pinned)) return;
       // A rejected version never predicts: forget when it arrived, and try the next candidate.
-      this.firstModelArrival.delete(target);
+      this.firstModelArrival.delete(target.version);
     }
   }
 
@@ -443,10 +457,14 @@ export class Predictor implements ServingApi {
         continue;
       }
       const { modelTopic, dataTopic, requestTopic, predictionTopic, deadLetterTopic } = this.settings;
-      // A reply must never land in the pipeline's own topics (JSON on the model topic, say).
-      const ours = [modelTopic, dataTopic, requestTopic, predictionTopic, deadLetterTopic].includes(replyTopic);
+      // A reply must never land in the pipeline's own topics (JSON on the model topic, say) or Kafka's
+      // internal ones (the write would fail, and the batch with it, for ever).
+      const ours =
+        [modelTopic, dataTopic, requestTopic, predictionTopic, deadLetterTopic].includes(replyTopic) || replyTopic.startsWith('__');
       if (ours || !(await this.parts.kafka.topicExists(replyTopic))) {
-        const detail = ours ? `reply topic ${replyTopic} is one of the pipeline's own topics` : `reply topic ${replyTopic} does not exist`;
+        const detail = ours
+          ? `reply topic ${replyTopic} is one of the pipeline's own or Kafka's internal topics`
+          : `reply topic ${replyTopic} does not exist`;
         output.deadLetters.push(deadLetter(source, 'bad-reply-topic', detail));
         output.rejected.push('bad-reply-topic');
         continue;
@@ -465,10 +483,21 @@ export class Predictor implements ServingApi {
         const decoded = requestCodec.decode(source.value ?? Buffer.alloc(0), source.headers);
         request.requestId = decoded.requestId;
         request.requestCreatedAt = decoded.createdAt;
-        if (decoded.samples.length === 0) request.error = 'request has no samples';
-        request.items = decoded.samples.map((sample) => ({ sample, row: null, error: null }));
+        const replyBytes = 512 + decoded.samples.reduce((n, s) => n + REPLY_BYTES_PER_SAMPLE + 6 * s.sampleId.length, 0);
+        if (decoded.samples.length === 0) {
+          request.error = 'request has no samples';
+        } else if (replyBytes > MAX_REPLY_BYTES) {
+          // The reply must fit in one record, or writing it fails the whole batch again and again.
+          request.error = `request of ${decoded.samples.length} samples needs a reply of up to ${replyBytes} bytes, over the ${MAX_REPLY_BYTES} one record may hold: send fewer samples per request`;
+        } else {
+          request.items = decoded.samples.map((sample) => ({ sample, row: null, error: null }));
+        }
       } catch (e) {
         request.error = `request not readable: ${(e as Error).message}`;
+        // Kept for whoever debugs the client, like any record we cannot read.
+        const reason = e instanceof DecodeError ? e.reason : 'invalid-record';
+        output.deadLetters.push(deadLetter(source, reason, (e as Error).message));
+        output.rejected.push(reason);
       }
     }
     if (requests.length === 0) return;
@@ -614,6 +643,7 @@ export class Predictor implements ServingApi {
 
   async control(action: 'pin' | 'unpin' | 'rollback', version: number | null, requestedBy: string): Promise<ModelStatus> {
     const name = this.settings.modelName;
+    if (!this.caughtUp) throw new ControlRefused(503, `still reading the model topic ${this.settings.modelTopic}; try again in a moment`);
     if (action !== 'unpin') {
       if (version === null) throw new ControlRefused(409, `${action} needs a version`);
       const entry = this.catalog.get(version);
@@ -629,30 +659,67 @@ export class Predictor implements ServingApi {
       if (action === 'rollback' && serving !== null && version >= serving) {
         throw new ControlRefused(409, `rollback goes to an earlier version: v${version} is not older than the serving v${serving}`);
       }
+      // A version never tried (read during catch-up, or older) must load before every replica is told to serve it.
+      if (version !== this.registry.nextVersion?.version) await this.checkLoads(entry.record);
     }
     const control: ModelControl = { id: randomUUID(), model: name, action, version, requestedAt: Date.now(), requestedBy, reason: null };
-    const applied = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.controlWaiters.delete(control.id);
-        reject(new Error(`control record ${action} written, but not read back within ${CONTROL_APPLY_TIMEOUT_MS / 1000} s`));
-      }, CONTROL_APPLY_TIMEOUT_MS);
-      this.controlWaiters.set(control.id, () => {
-        clearTimeout(timer);
-        this.controlWaiters.delete(control.id);
-        resolve();
-      });
-    });
-    this.controlProducer ??= (async () => {
-      const producer = this.parts.kafka.producer();
-      await producer.connect();
-      return producer;
-    })();
-    const producer = await this.controlProducer;
-    await producer.send(this.settings.modelTopic, [
-      { key: controlRecordKey(name), value: encodeControl(control), headers: controlHeaders() },
-    ]);
-    await applied;
+    let applied: () => void = () => undefined;
+    const readBack = new Promise<void>((resolve) => (applied = resolve));
+    // Registered before the write: the model feed may read the record back before send() returns.
+    this.controlWaiters.set(control.id, applied);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const producer = await this.controlProducerConnected();
+      await producer.send(this.settings.modelTopic, [
+        { key: controlRecordKey(name), value: encodeControl(control), headers: controlHeaders() },
+      ]);
+      await Promise.race([
+        readBack,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`control record ${action} written, but not read back within ${CONTROL_APPLY_TIMEOUT_MS / 1000} s`)),
+            CONTROL_APPLY_TIMEOUT_MS,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      this.controlWaiters.delete(control.id);
+    }
     return this.status();
+  }
+
+  /** Loads a version beside the serving one and disposes it; a failure rejects the version and refuses the request. */
+  private async checkLoads(record: ModelRecord): Promise<void> {
+    try {
+      const loaded = await loadServable(
+        record,
+        this.settings.data,
+        { maxModelBytes: this.settings.maxModelBytes },
+        this.settings.trustedKeys,
+      );
+      loaded.model.layers.dispose();
+    } catch (e) {
+      const reason = e instanceof ModelRejected ? e.reason : 'load-failed';
+      const message = e instanceof ModelRejected ? e.message : `model ${record.name} v${record.version} rejected: ${(e as Error).message}`;
+      this.parts.logger.error(message);
+      this.parts.metrics.modelRejected(reason);
+      this.catalog.reject(record.version, message);
+      throw new ControlRefused(409, `${record.name} v${record.version} cannot serve: ${message}`);
+    }
+  }
+
+  /** The producer of control records, connected on first use; a failed connection is retried on the next call. */
+  private controlProducerConnected(): Promise<RecordProducer> {
+    if (this.controlProducer === undefined) {
+      const producer = this.parts.kafka.producer();
+      const connected = producer.connect().then(() => producer);
+      connected.catch(() => {
+        if (this.controlProducer === connected) this.controlProducer = undefined;
+      });
+      this.controlProducer = connected;
+    }
+    return this.controlProducer;
   }
 
   async stop(): Promise<void> {

@@ -126,3 +126,15 @@ describe('ModelRegistry with a pin', () => {
     assert.equal(registry.offer(version(2), true), false);
   });
 });
+
+describe('ModelRegistry, first version', () => {
+  it('serves the first version at once, before any batch, since no batch can be in flight', () => {
+    const { registry, events } = setup();
+    registry.offer(version(1));
+    assert.equal(registry.servingVersion?.version, 1);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['staged', 'swapped'],
+    );
+  });
+});

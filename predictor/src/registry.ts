@@ -75,21 +75,14 @@ export class ModelRegistry<M> {
     }
     this.staged = candidate;
     this.onEvent({ kind: 'staged', version: candidate });
+    // Nothing serves yet, so no batch is in flight: the first version serves at once.
+    if (this.serving === null) this.promote();
     return true;
   }
 
   /** Called at a batch start: swaps in the staged version, then leases the serving one. */
   acquire(): Lease<M> {
-    if (this.staged !== null) {
-      const from = this.serving;
-      this.serving = this.staged;
-      this.staged = null;
-      this.onEvent({ kind: 'swapped', from, to: this.serving });
-      if (from !== null) {
-        this.retired.add(from);
-        this.disposeIfIdle(from);
-      }
-    }
+    this.promote();
     const serving = this.serving;
     if (serving === null) throw new Error('no model version is ready to serve');
     this.leases.set(serving, (this.leases.get(serving) ?? 0) + 1);
@@ -112,6 +105,19 @@ export class ModelRegistry<M> {
     this.staged = null;
     this.retired.clear();
     this.leases.clear();
+  }
+
+  /** The staged version, if any, takes the traffic; the one it replaces retires. */
+  private promote(): void {
+    if (this.staged === null) return;
+    const from = this.serving;
+    this.serving = this.staged;
+    this.staged = null;
+    this.onEvent({ kind: 'swapped', from, to: this.serving });
+    if (from !== null) {
+      this.retired.add(from);
+      this.disposeIfIdle(from);
+    }
   }
 
   private disposeIfIdle(version: ModelVersion<M>): void {

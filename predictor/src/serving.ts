@@ -40,10 +40,10 @@ export interface ModelStatus {
   versions: VersionStatus[];
 }
 
-/** A refused management request, with the HTTP status that says why (404 unknown, 409 not possible now). */
+/** A refused management request, with the HTTP status that says why (404 unknown, 409 not possible, 503 not ready). */
 export class ControlRefused extends Error {
   constructor(
-    readonly status: 404 | 409,
+    readonly status: 404 | 409 | 503,
     message: string,
   ) {
     super(message);

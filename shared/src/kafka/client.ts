@@ -409,7 +409,10 @@ export class KafkaClient {
    */
   async topicExists(topic: string): Promise<boolean> {
     if (this.knownTopics.has(topic)) return true;
-    if (Date.now() - this.topicsListedAt >= 1000) {
+    // Listed less than a second ago: wait for the next listing rather than miss a topic just created.
+    const wait = this.topicsListedAt + 1000 - Date.now();
+    if (wait > 0) await sleep(wait);
+    if (!this.knownTopics.has(topic) && Date.now() - this.topicsListedAt >= 1000) {
       this.knownTopics = new Set(await this.withAdmin(this.kafka, (admin) => admin.listTopics()));
       this.topicsListedAt = Date.now();
     }
