@@ -79,7 +79,7 @@ describe('model management: pin, rollback and unpin, followed by every replica',
       ]);
       await Promise.all([a, b].map((r) => r.waitFor(/swapped v1 -> fashion-mnist v2/, 30_000)));
 
-      // A replica that joins now reads the compacted control record and serves v2 from the start.
+      // A replica that joins now reads the control records in order and serves v2 from the start.
       c = replica('c');
       await c.waitFor(/model topic read: 3 version\(s\) of fashion-mnist found, pinned to v2/);
       await c.waitFor(/swapped in fashion-mnist v2/);

@@ -33,7 +33,7 @@ class ServingForTests implements ServingApi {
   pinned: number | null = null;
   failControlWith: Error | null = null;
   readonly predictCalls: { features: Float32Array; rows: number }[] = [];
-  readonly controls: { action: string; version: number | null; requestedBy: string }[] = [];
+  readonly controls: { action: string; version: number | null; requestedBy: string; reason?: string }[] = [];
   private readonly states = new Map<number, { rejection: string | null }>([
     [1, { rejection: null }],
     [2, { rejection: 'model digits v2 rejected: checksum mismatch' }],
@@ -75,8 +75,13 @@ class ServingForTests implements ServingApi {
     return { name: this.modelName, servingVersion: this.serving, pinnedVersion: this.pinned, versions };
   }
 
-  async control(action: 'pin' | 'unpin' | 'rollback', version: number | null, requestedBy: string): Promise<ModelStatus> {
-    this.controls.push({ action, version, requestedBy });
+  async control(
+    action: 'pin' | 'unpin' | 'rollback',
+    version: number | null,
+    requestedBy: string,
+    reason: string | null = null,
+  ): Promise<ModelStatus> {
+    this.controls.push({ action, version, requestedBy, ...(reason === null ? {} : { reason }) });
     if (this.failControlWith !== null) throw this.failControlWith;
     if (action === 'unpin') {
       this.pinned = null;
@@ -363,11 +368,11 @@ describe('HTTP API server (real socket, in-process serving)', () => {
   });
 
   it('pins a version and answers with the status after; unpins', async () => {
-    const pinned = await call('POST', '/v1/models/digits:pin', { version: 3, requested_by: 'alice' });
+    const pinned = await call('POST', '/v1/models/digits:pin', { version: 3, requested_by: 'alice', reason: 'v4 misreads sevens' });
     assert.equal(pinned.status, 200);
     assert.equal(pinned.body['pinned_version'], 3);
     assert.equal(pinned.body['serving_version'], 3);
-    assert.deepEqual(serving.controls, [{ action: 'pin', version: 3, requestedBy: 'alice' }]);
+    assert.deepEqual(serving.controls, [{ action: 'pin', version: 3, requestedBy: 'alice', reason: 'v4 misreads sevens' }]);
     const unpinned = await call('POST', '/v1/models/digits:unpin');
     assert.equal(unpinned.status, 200);
     assert.equal(unpinned.body['pinned_version'], null);

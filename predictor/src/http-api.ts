@@ -41,7 +41,7 @@ const TF_SERVING_STATE: Record<VersionState, 'AVAILABLE' | 'LOADING' | 'END'> = 
   rejected: 'END',
 };
 
-const MANAGEMENT_FIELDS = ['version', 'requested_by'];
+const MANAGEMENT_FIELDS = ['version', 'requested_by', 'reason'];
 const STOP_GRACE_MS = 5_000;
 
 /**
@@ -144,7 +144,7 @@ export class HttpApi {
       default: {
         const fields = managementFields(await this.readJson(req), route.action);
         const requestedBy = fields.requestedBy ?? `http ${req.socket.remoteAddress ?? 'unknown'}`;
-        return encodeStatus(await this.control(route.action, fields.version, requestedBy), null);
+        return encodeStatus(await this.control(route.action, fields.version, requestedBy, fields.reason), null);
       }
     }
   }
@@ -166,7 +166,12 @@ export class HttpApi {
     return encodePredictions(result.model, result.predictions, instances.format);
   }
 
-  private async control(action: 'pin' | 'unpin' | 'rollback', version: number | null, requestedBy: string): Promise<ModelStatus> {
+  private async control(
+    action: 'pin' | 'unpin' | 'rollback',
+    version: number | null,
+    requestedBy: string,
+    reason: string | null,
+  ): Promise<ModelStatus> {
     if (action === 'pin' && version === null) throw new HttpRefusal(400, 'pin needs a version: {"version": 3}');
     let target = version;
     if (action === 'rollback' && target === null) {
@@ -178,7 +183,7 @@ export class HttpApi {
       }
     }
     try {
-      return await this.serving.control(action, target, requestedBy);
+      return await this.serving.control(action, target, requestedBy, reason);
     } catch (e) {
       if (e instanceof ControlRefused) throw e;
       throw new Error(`${action}${target === null ? '' : ` to v${target}`} failed: ${(e as Error).message}`, { cause: e });
@@ -240,16 +245,19 @@ function unknownVersion(status: ModelStatus, version: number): HttpRefusal {
   return new HttpRefusal(404, `version ${version} of ${status.name} is unknown; known: ${known === '' ? 'none yet' : known}`);
 }
 
-/** The fields of a pin / unpin / rollback body: `{"version": 3, "requested_by": "..."}`, both optional. */
-function managementFields(body: unknown, action: 'pin' | 'unpin' | 'rollback'): { version: number | null; requestedBy: string | null } {
-  if (body === undefined) return { version: null, requestedBy: null };
+/** The fields of a pin / unpin / rollback body: `{"version": 3, "requested_by": "...", "reason": "..."}`, all optional. */
+function managementFields(
+  body: unknown,
+  action: 'pin' | 'unpin' | 'rollback',
+): { version: number | null; requestedBy: string | null; reason: string | null } {
+  if (body === undefined) return { version: null, requestedBy: null, reason: null };
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpRefusal(400, `the body of :${action} is ${JSON.stringify(body)}, not an object like {"version": 3}`);
   }
   const fields = body as Record<string, unknown>;
   const unknown = Object.keys(fields).find((k) => !MANAGEMENT_FIELDS.includes(k));
   if (unknown !== undefined)
-    throw new HttpRefusal(400, `unknown field ${JSON.stringify(unknown)}; :${action} takes "version" and "requested_by"`);
+    throw new HttpRefusal(400, `unknown field ${JSON.stringify(unknown)}; :${action} takes "version", "requested_by" and "reason"`);
   let version: number | null = null;
   if (fields['version'] !== undefined && fields['version'] !== null) {
     if (action === 'unpin') throw new HttpRefusal(400, `unpin takes no version (got ${JSON.stringify(fields['version'])})`);
@@ -260,7 +268,11 @@ function managementFields(body: unknown, action: 'pin' | 'unpin' | 'rollback'): 
   if (requestedBy !== undefined && (typeof requestedBy !== 'string' || requestedBy.trim() === '')) {
     throw new HttpRefusal(400, `requested_by ${JSON.stringify(requestedBy)} is not a name`);
   }
-  return { version, requestedBy: requestedBy === undefined ? null : requestedBy };
+  const reason = fields['reason'];
+  if (reason !== undefined && reason !== null && typeof reason !== 'string') {
+    throw new HttpRefusal(400, `reason ${JSON.stringify(reason)} is not a string`);
+  }
+  return { version, requestedBy: requestedBy === undefined ? null : requestedBy, reason: typeof reason === 'string' ? reason : null };
 }
 
 /** The version the next prediction will use: a staged version takes over at the next acquire. */

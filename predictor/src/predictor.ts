@@ -335,6 +335,10 @@ export class Predictor implements ServingApi {
     let last: string | undefined;
     try {
       last = await this.predictAndDeliver(batch, output);
+    } catch (e) {
+      // A reply topic deleted since it was listed fails the write: list again, so the retry dead-letters it.
+      if (batch.topic === this.settings.requestTopic) this.parts.kafka.forgetTopics();
+      throw e;
     } finally {
       // Not delivered: these predictions were never visible; take them out of the running figures.
       if (last === undefined) this.accuracy.abandon(output.tally);
@@ -641,7 +645,12 @@ export class Predictor implements ServingApi {
     };
   }
 
-  async control(action: 'pin' | 'unpin' | 'rollback', version: number | null, requestedBy: string): Promise<ModelStatus> {
+  async control(
+    action: 'pin' | 'unpin' | 'rollback',
+    version: number | null,
+    requestedBy: string,
+    reason: string | null = null,
+  ): Promise<ModelStatus> {
     const name = this.settings.modelName;
     if (!this.caughtUp) throw new ControlRefused(503, `still reading the model topic ${this.settings.modelTopic}; try again in a moment`);
     if (action !== 'unpin') {
@@ -662,7 +671,7 @@ export class Predictor implements ServingApi {
       // A version never tried (read during catch-up, or older) must load before every replica is told to serve it.
       if (version !== this.registry.nextVersion?.version) await this.checkLoads(entry.record);
     }
-    const control: ModelControl = { id: randomUUID(), model: name, action, version, requestedAt: Date.now(), requestedBy, reason: null };
+    const control: ModelControl = { id: randomUUID(), model: name, action, version, requestedAt: Date.now(), requestedBy, reason };
     let applied: () => void = () => undefined;
     const readBack = new Promise<void>((resolve) => (applied = resolve));
     // Registered before the write: the model feed may read the record back before send() returns.

@@ -70,5 +70,5 @@ export interface ServingApi {
    * replica has applied it, with the status after. Throws ControlRefused for an unknown version
    * (404) or one that cannot serve (409).
    */
-  control(action: 'pin' | 'unpin' | 'rollback', version: number | null, requestedBy: string): Promise<ModelStatus>;
+  control(action: 'pin' | 'unpin' | 'rollback', version: number | null, requestedBy: string, reason?: string | null): Promise<ModelStatus>;
 }

@@ -419,6 +419,12 @@ export class KafkaClient {
     return this.knownTopics.has(topic);
   }
 
+  /** Forgets the topics listed so far: the next topicExists lists them again. */
+  forgetTopics(): void {
+    this.knownTopics = new Set();
+    this.topicsListedAt = 0;
+  }
+
   /** The next offset to be written in each partition of a topic, right now. */
   async endOffsets(topic: string): Promise<Map<number, string>> {
     const offsets = await this.withAdmin(this.kafka, (admin) => topicOffsets(admin, topic));
