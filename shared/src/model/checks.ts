@@ -106,8 +106,12 @@ export function verifyModelRecord(record: ModelRecord, data: DataContract, limit
       const floats = new Float32Array(
         record.weights.buffer.slice(record.weights.byteOffset + offset, record.weights.byteOffset + offset + n * 4),
       );
-      const bad = floats.findIndex((v) => !Number.isFinite(v));
-      if (bad !== -1) reject('bad-weights', `weight ${spec.name}[${bad}] is ${floats[bad]}`);
+      // A plain loop: a callback per weight costs ~10 ms on a 7 MB model, on the serving thread.
+      for (let i = 0; i < floats.length; i++) {
+        const v = floats[i] as number;
+        // v - v is 0 for every finite number, NaN for NaN and the infinities.
+        if (v - v !== 0) reject('bad-weights', `weight ${spec.name}[${i}] is ${v}`);
+      }
     }
     offset += n * (DTYPE_BYTES[spec.dtype] as number);
   }
