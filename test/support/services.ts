@@ -218,6 +218,7 @@ export interface PredictionLike {
   count: number;
   predictions: number;
   predictor: string;
+  predictedAt: number;
 }
 
 /** Writes records as they are (bad ones included) to a topic, for tests of what the services refuse. */
