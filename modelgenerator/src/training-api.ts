@@ -1,6 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { parseLabelledCsv, type DatasetContract, type Logger } from '@hotswap/shared';
+import {
+  HttpRefusal,
+  closeGracefully,
+  declaredLength,
+  listen,
+  parseLabelledCsv,
+  readBody,
+  sendJson,
+  type DatasetContract,
+  type Logger,
+} from '@hotswap/shared';
 import type { ModelGenerator } from './generator';
 import { QueueFull } from './jobs';
 import { trainOptionsFromJson, trainOptionsFromQuery, type TrainOptions, type TrainingContext } from './train-request';
@@ -25,18 +34,6 @@ export interface TrainingApiParts {
   logger: Logger;
 }
 
-/** A request answered with an error: the status, the message for `{"error": ...}`, and extra headers. */
-class HttpRefusal extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = 'HttpRefusal';
-  }
-}
-
 interface Answer {
   status: number;
   body: unknown;
@@ -46,7 +43,6 @@ interface Answer {
 const ROUTES = 'POST /v1/train, GET /v1/jobs, GET or DELETE /v1/jobs/{id}';
 /** How long DELETE waits for a running job to stop at its next batch before answering with where it is. */
 const CANCEL_WAIT_MS = 10_000;
-const STOP_GRACE_MS = 5_000;
 
 /**
  * The modelgenerator's HTTP training API: POST /v1/train queues a job (options as JSON, or the
@@ -66,18 +62,11 @@ export class TrainingApi {
     const server = createServer((req, res) => void this.handle(req, res));
     // A client that asks before sending a large body (curl does above 1 MB) hears 413 before it sends it.
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-      if (this.declaredLength(req) <= this.settings.maxBodyBytes) res.writeContinue();
+      if ((declaredLength(req) ?? 0) <= this.settings.maxBodyBytes) res.writeContinue();
       void this.handle(req, res);
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.settings.port, this.settings.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    return (server.address() as AddressInfo).port;
+    return listen(server, this.settings.port, this.settings.host);
   }
 
   /** Stops accepting, lets requests in flight finish (idle keep-alive connections close at once). */
@@ -85,11 +74,7 @@ export class TrainingApi {
     const server = this.server;
     if (server === undefined) return;
     this.server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const force = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
-    await closed;
-    clearTimeout(force);
+    await closeGracefully(server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -104,13 +89,7 @@ export class TrainingApi {
         answer = { status: 500, body: { error: (e as Error).message } };
       }
     }
-    const text = JSON.stringify(answer.body);
-    res.writeHead(answer.status, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': String(Buffer.byteLength(text)),
-      ...answer.headers,
-    });
-    res.end(text);
+    sendJson(res, answer.status, answer.body, answer.headers);
     this.parts.logger.debug(`training API: ${req.method} ${req.url} -> ${answer.status}`);
   }
 
@@ -199,41 +178,17 @@ export class TrainingApi {
     return { status: 200, body: job.view() };
   }
 
-  private declaredLength(req: IncomingMessage): number {
-    const declared = Number(req.headers['content-length']);
-    return Number.isFinite(declared) ? declared : 0;
-  }
-
   /** The whole body, refused with 413 as soon as it is known to exceed the limit (nothing beyond it is kept). */
   private readBody(req: IncomingMessage): Promise<Buffer> {
     const limit = this.settings.maxBodyBytes;
-    const tooLarge = (size: string) => new HttpRefusal(413, `the body is ${size} the limit of ${limit} bytes (TRAIN_MAX_BODY_BYTES)`);
     // The rest of a refused body is read and dropped, never kept, so the client can finish sending and
     // read the answer; the server's request timeout bounds how long that can take.
-    if (this.declaredLength(req) > limit) {
+    const declared = declaredLength(req) ?? 0;
+    if (declared > limit) {
       req.resume();
-      return Promise.reject(tooLarge(`${this.declaredLength(req)} bytes, over`));
+      return Promise.reject(new HttpRefusal(413, `the body is ${declared} bytes, over the limit of ${limit} bytes (TRAIN_MAX_BODY_BYTES)`));
     }
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const onData = (chunk: Buffer): void => {
-        size += chunk.length;
-        if (size > limit) {
-          req.off('data', onData);
-          req.off('end', onEnd);
-          chunks.length = 0;
-          req.resume();
-          reject(tooLarge('over'));
-          return;
-        }
-        chunks.push(chunk);
-      };
-      const onEnd = (): void => resolve(Buffer.concat(chunks, size));
-      req.on('data', onData);
-      req.on('end', onEnd);
-      req.on('error', reject);
-    });
+    return readBody(req, { maxBytes: limit, setting: 'TRAIN_MAX_BODY_BYTES', rest: 'drain' });
   }
 }
 

@@ -73,14 +73,6 @@ describe('ModelCatalog', () => {
     );
   });
 
-  it('finds the newest servable version before a given one, for a rollback', () => {
-    const catalog = ready(10);
-    for (const v of [1, 2, 3, 4]) catalog.add(record(v));
-    catalog.reject(3, 'nan weights');
-    assert.equal(catalog.previousServable(4), 2);
-    assert.equal(catalog.previousServable(1), null);
-  });
-
   it("keeps the records of the newest versions and of the pin only, but every version's metadata", () => {
     const catalog = ready(2);
     catalog.add(record(1));
@@ -96,6 +88,5 @@ describe('ModelCatalog', () => {
       ],
     );
     assert.equal(catalog.get(2)?.heldOut.accuracy, 0.2);
-    assert.equal(catalog.previousServable(3), 1, 'v2 can no longer load, v1 (pinned, kept) can');
   });
 });

@@ -83,14 +83,6 @@ export class ModelCatalog {
     return entry !== undefined && entry.rejection === null && entry.record !== null;
   }
 
-  /** The newest version older than `version` that could serve: where a rollback goes by default. */
-  previousServable(version: number): number | null {
-    for (const entry of this.newestFirst()) {
-      if (entry.version < version && entry.rejection === null && entry.record !== null) return entry.version;
-    }
-    return null;
-  }
-
   newestFirst(): CatalogEntry[] {
     return [...this.entries.values()].sort((a, b) => b.version - a.version);
   }

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Logger } from '@hotswap/shared';
+import { HttpRefusal, closeGracefully, declaredLength, listen, readBody, sendJson, type Logger } from '@hotswap/shared';
 import type { HttpApiMetrics } from './http-metrics';
 import { parseRoute, parseVersion, type ModelRoute } from './http-routes';
 import { InstancesRefused, parsePredictBody, type ParsedInstances } from './instances';
@@ -21,18 +20,6 @@ export interface HttpApiSettings {
   maxInstances: number;
 }
 
-/** A request answered with an error: the status, the message for `{"error": ...}`, and extra headers. */
-class HttpRefusal extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = 'HttpRefusal';
-  }
-}
-
 /** TensorFlow Serving's version states for ours: only the serving version answers predictions. */
 const TF_SERVING_STATE: Record<VersionState, 'AVAILABLE' | 'LOADING' | 'END'> = {
   serving: 'AVAILABLE',
@@ -42,7 +29,6 @@ const TF_SERVING_STATE: Record<VersionState, 'AVAILABLE' | 'LOADING' | 'END'> = 
 };
 
 const MANAGEMENT_FIELDS = ['version', 'requested_by', 'reason'];
-const STOP_GRACE_MS = 5_000;
 
 /**
  * The predictor's HTTP API, shaped like TensorFlow Serving's REST API: predict with the serving
@@ -68,14 +54,7 @@ export class HttpApi {
       this.serve(req, res);
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.settings.port, this.settings.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    return (server.address() as AddressInfo).port;
+    return listen(server, this.settings.port, this.settings.host);
   }
 
   /** Stops accepting, lets requests in flight finish (closing idle keep-alive connections at once). */
@@ -83,11 +62,7 @@ export class HttpApi {
     const server = this.server;
     if (server === undefined) return;
     this.server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const force = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
-    await closed;
-    clearTimeout(force);
+    await closeGracefully(server);
   }
 
   private serve(req: IncomingMessage, res: ServerResponse): void {
@@ -129,9 +104,7 @@ export class HttpApi {
       }
       body = { error: (e as Error).message };
     }
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
-    res.end(text);
+    sendJson(res, status, body, headers);
     this.metrics.answered(routeName, status, (performance.now() - started) / 1000);
   }
 
@@ -192,8 +165,8 @@ export class HttpApi {
 
   /** The reason a declared Content-Length is refused, or null. */
   private declaredTooLarge(req: IncomingMessage): string | null {
-    const declared = Number(req.headers['content-length']);
-    if (!Number.isFinite(declared) || declared <= this.settings.maxBodyBytes) return null;
+    const declared = declaredLength(req);
+    if (declared === null || declared <= this.settings.maxBodyBytes) return null;
     return `the body is ${declared} bytes, over the limit of ${this.settings.maxBodyBytes} (HTTP_MAX_BODY_BYTES)`;
   }
 
@@ -203,27 +176,9 @@ export class HttpApi {
    * with 413; the connection is closed after the answer, so the rest is never read.
    */
   private async readJson(req: IncomingMessage): Promise<unknown> {
-    const limit = this.settings.maxBodyBytes;
     const tooLarge = this.declaredTooLarge(req);
     if (tooLarge !== null) throw new HttpRefusal(413, tooLarge, { connection: 'close' });
-    const bytes = await new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const onData = (chunk: Buffer): void => {
-        size += chunk.length;
-        if (size > limit) {
-          req.off('data', onData);
-          req.pause();
-          reject(new HttpRefusal(413, `the body is over the limit of ${limit} bytes (HTTP_MAX_BODY_BYTES)`, { connection: 'close' }));
-          return;
-        }
-        chunks.push(chunk);
-      };
-      req.on('data', onData);
-      req.once('end', () => resolve(Buffer.concat(chunks, size)));
-      // The client went away mid-body: nobody reads the answer, but it is not our failure either.
-      req.once('error', (e) => reject(new HttpRefusal(400, `the body could not be read: ${e.message}`)));
-    });
+    const bytes = await readBody(req, { maxBytes: this.settings.maxBodyBytes, setting: 'HTTP_MAX_BODY_BYTES', rest: 'close' });
     if (bytes.length === 0) return undefined;
     try {
       return JSON.parse(bytes.toString('utf8'));

@@ -35,7 +35,7 @@ import { assembleBatch, chunk, FeatureRows, type SampleRejection } from './batch
 import { ModelCatalog } from './catalog';
 import { loadServable, predictBatch, predictProbabilities, type ServableModel } from './loader';
 import type { PredictorMetrics } from './metrics';
-import { ModelRegistry, type Lease } from './registry';
+import { ModelRegistry, type Lease, type ModelVersion } from './registry';
 import { ControlRefused, type InstancePrediction, type ModelStatus, type ServingApi, type VersionState } from './serving';
 
 export interface PredictorSettings {
@@ -256,25 +256,31 @@ export class Predictor implements ServingApi {
   private async tryLoad(record: ModelRecord, pinned: boolean): Promise<boolean> {
     const { logger, metrics } = this.parts;
     try {
-      const version = await loadServable(
-        record,
-        this.settings.data,
-        { maxModelBytes: this.settings.maxModelBytes },
-        this.settings.trustedKeys,
-      );
+      const version = await this.load(record);
       logger.info(
         `loaded ${record.name} v${record.version} (${record.architecture}) in ${version.model.loadMs.toFixed(0)} ms; swapping at the next batch`,
       );
       metrics.modelLoaded(version.model.loadMs);
       return this.registry.offer(version, pinned);
     } catch (e) {
-      const reason = e instanceof ModelRejected ? e.reason : 'load-failed';
-      const message = e instanceof ModelRejected ? e.message : `model ${record.name} v${record.version} rejected: ${(e as Error).message}`;
-      logger.error(message);
-      metrics.modelRejected(reason);
-      this.catalog.reject(record.version, message);
+      this.rejectVersion(record, e as Error);
       return false;
     }
+  }
+
+  /** Verifies, loads and warms up a version beside the serving one. */
+  private load(record: ModelRecord): Promise<ModelVersion<ServableModel>> {
+    return loadServable(record, this.settings.data, { maxModelBytes: this.settings.maxModelBytes }, this.settings.trustedKeys);
+  }
+
+  /** Logs, counts and catalogues a version that failed verification or loading; returns why. */
+  private rejectVersion(record: ModelRecord, e: Error): string {
+    const reason = e instanceof ModelRejected ? e.reason : 'load-failed';
+    const message = e instanceof ModelRejected ? e.message : `model ${record.name} v${record.version} rejected: ${e.message}`;
+    this.parts.logger.error(message);
+    this.parts.metrics.modelRejected(reason);
+    this.catalog.reject(record.version, message);
+    return message;
   }
 
   private async startDataWhenReady(): Promise<void> {
@@ -701,19 +707,10 @@ export class Predictor implements ServingApi {
   /** Loads a version beside the serving one and disposes it; a failure rejects the version and refuses the request. */
   private async checkLoads(record: ModelRecord): Promise<void> {
     try {
-      const loaded = await loadServable(
-        record,
-        this.settings.data,
-        { maxModelBytes: this.settings.maxModelBytes },
-        this.settings.trustedKeys,
-      );
+      const loaded = await this.load(record);
       loaded.model.layers.dispose();
     } catch (e) {
-      const reason = e instanceof ModelRejected ? e.reason : 'load-failed';
-      const message = e instanceof ModelRejected ? e.message : `model ${record.name} v${record.version} rejected: ${(e as Error).message}`;
-      this.parts.logger.error(message);
-      this.parts.metrics.modelRejected(reason);
-      this.catalog.reject(record.version, message);
+      const message = this.rejectVersion(record, e as Error);
       throw new ControlRefused(409, `${record.name} v${record.version} cannot serve: ${message}`);
     }
   }

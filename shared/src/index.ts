@@ -10,5 +10,6 @@ export * from './model/checks';
 export * from './model/serialize';
 export * from './telemetry/logger';
 export * from './telemetry/metrics';
+export * from './http';
 export * from './model/signing';
 export * from './model/control';

@@ -307,6 +307,17 @@ async function topicOffsets(admin: Admin, topic: string): Promise<{ partition: n
   }
 }
 
+/** A batch handler that hands over one record at a time, marking each done, until the batch is no longer ours. */
+function recordByRecord(onRecord: (record: InboundRecord) => Promise<void> | void): BatchHandler {
+  return async (batch) => {
+    for (const record of batch.records) {
+      if (!batch.isActive()) return;
+      await onRecord(record);
+      batch.markDone(record.offset);
+    }
+  };
+}
+
 /** Entry point to a Kafka cluster for one service. */
 export class KafkaClient {
   private readonly kafka: Kafka;
@@ -468,39 +479,23 @@ export class KafkaClient {
     });
     await consumer.connect();
     await consumer.subscribe([topic]);
-    await consumer.run(async (batch) => {
-      for (const record of batch.records) {
-        if (!batch.isActive()) return;
-        await onRecord(record);
-        batch.markDone(record.offset);
-      }
-    });
+    await consumer.run(recordByRecord(onRecord));
     check();
     return consumer;
   }
 
-  /**
-   * Reads a topic from the given offsets on (the topic's end when `from` is omitted, i.e. only what
-   * is written from now on), with a private consumer group, until disconnect.
-   */
+  /** Reads what is written to a topic from now on, with a private consumer group, until disconnect. */
   async readFromNow(
     topic: string,
     groupPrefix: string,
     onRecord: (record: InboundRecord) => Promise<void> | void,
-    from?: Map<number, string>,
   ): Promise<RecordConsumer> {
     // Offsets taken before we join, so nothing written between now and the assignment is missed.
-    const start = from ?? (await this.endOffsets(topic));
+    const start = await this.endOffsets(topic);
     const consumer = this.consumer({ groupId: `${groupPrefix}-${randomUUID()}`, fromBeginning: false, autoCommit: false });
     await consumer.connect();
     await consumer.subscribe([topic]);
-    await consumer.run(async (batch) => {
-      for (const record of batch.records) {
-        if (!batch.isActive()) return;
-        await onRecord(record);
-        batch.markDone(record.offset);
-      }
-    });
+    await consumer.run(recordByRecord(onRecord));
     for (const [partition, offset] of start) consumer.seek(topic, partition, offset);
     return consumer;
   }

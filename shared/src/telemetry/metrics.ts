@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { listen } from '../http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 
 /** A per-service registry with the default process metrics, labelled with the service name. */
@@ -49,11 +49,7 @@ export class MetricsServer {
       }
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, this.host, () => resolve());
-    });
-    return (server.address() as AddressInfo).port;
+    return listen(server, this.port, this.host);
   }
 
   async stop(): Promise<void> {
