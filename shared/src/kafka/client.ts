@@ -87,14 +87,16 @@ export class RecordProducer {
     await this.producer.connect();
   }
 
+  /** Sends in as many requests as the broker's record-batch limit needs (see requestsOf), one after another. */
   async send(topic: string, records: OutboundRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    await this.producer.send({
-      topic,
-      acks: -1,
-      compression: CompressionTypes.None,
-      messages: toMessages(records),
-    });
+    for (const part of requestsOf(records)) {
+      await this.producer.send({
+        topic,
+        acks: -1,
+        compression: CompressionTypes.None,
+        messages: toMessages(part),
+      });
+    }
   }
 
   async disconnect(): Promise<void> {
@@ -109,6 +111,38 @@ export interface ConsumedOffset {
   partition: number;
   /** The next offset to read. */
   offset: string;
+}
+
+/**
+ * Most bytes of records sent in one request. All of them may land in one partition, as one record
+ * batch, and the broker refuses a batch over its message.max.bytes (1 MiB by default) for good: a
+ * margin under it, so a large fetched batch or a run of dead letters never becomes unwritable.
+ */
+export const MAX_REQUEST_RECORD_BYTES = 768 * 1024;
+
+/** Splits records, in order, into runs of at most maxBytes (keys, values and headers counted; a larger record goes alone). */
+export function requestsOf(records: readonly OutboundRecord[], maxBytes = MAX_REQUEST_RECORD_BYTES): OutboundRecord[][] {
+  const runs: OutboundRecord[][] = [];
+  let run: OutboundRecord[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    let size = 32 + byteLength(r.key) + byteLength(r.value);
+    for (const [k, v] of Object.entries(r.headers ?? {})) size += k.length + byteLength(v);
+    if (run.length > 0 && bytes + size > maxBytes) {
+      runs.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(r);
+    bytes += size;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
+function byteLength(v: string | Buffer | null | undefined): number {
+  if (v === null || v === undefined) return 0;
+  return typeof v === 'string' ? Buffer.byteLength(v) : v.length;
 }
 
 function toMessages(records: OutboundRecord[]) {
@@ -141,7 +175,7 @@ export class TransactionalProducer {
     const tx = await this.producer.transaction();
     try {
       for (const w of writes) {
-        if (w.records.length > 0) await tx.send({ topic: w.topic, acks: -1, messages: toMessages(w.records) });
+        for (const part of requestsOf(w.records)) await tx.send({ topic: w.topic, acks: -1, messages: toMessages(part) });
       }
       await tx.sendOffsets({
         consumerGroupId: consumed.groupId,
@@ -169,10 +203,12 @@ export interface ConsumerOptions {
   /** Upper bound on bytes fetched per partition per request. */
   maxBytesPerPartition?: number;
   sessionTimeoutMs?: number;
+  /** Partition batches handed to the handler at once (default 1). */
+  concurrency?: number;
 }
 
 /**
- * A consumer group member that hands batches to one handler, one partition batch at a time. It
+ * A consumer group member that hands partition batches to one handler, `concurrency` at a time. It
  * supervises itself: when kafkajs gives up on its consumer (a crash it will not restart, such as
  * a group coordinator not found after a broker restart), a fresh consumer takes over after a
  * backoff, from the group's committed offsets, until disconnect.
@@ -246,7 +282,7 @@ export class RecordConsumer {
       autoCommit: this.options.autoCommit ?? true,
       autoCommitInterval: 1000,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.options.concurrency ?? 1,
       eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }) => {
         await handler({
           topic: batch.topic,
