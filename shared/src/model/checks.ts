@@ -23,7 +23,7 @@ export class ModelRejected extends Error {
     readonly reason: RejectionReason,
     readonly modelName: string,
     readonly version: number,
-    detail: string,
+    readonly detail: string,
   ) {
     super(`model ${modelName} v${version} rejected (${reason}): ${detail}`);
     this.name = 'ModelRejected';

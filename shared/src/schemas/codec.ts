@@ -65,6 +65,12 @@ export class AvroCodec<T> {
 
   /** Throws DecodeError with the reason when the bytes are not a valid record of this type. */
   decode(bytes: Buffer, headers: MessageHeaders | undefined): T {
+    this.checkHeaders(headers);
+    return this.decodeBody(bytes);
+  }
+
+  /** Throws DecodeError unless the headers name this type: the cheap half of decode, done before the bytes are read. */
+  checkHeaders(headers: MessageHeaders | undefined): void {
     if (headers === undefined || headers[HEADER_CONTENT_TYPE] === undefined) {
       throw new DecodeError('missing-headers', `expected ${HEADER_CONTENT_TYPE} ${this.contentType}`);
     }
@@ -75,6 +81,10 @@ export class AvroCodec<T> {
     if (fp !== this.fingerprint) {
       throw new DecodeError('unknown-schema', `fingerprint ${fp ?? '(none)'} is not ${this.fingerprint}`);
     }
+  }
+
+  /** Decodes bytes whose headers were checked; throws DecodeError('not-avro') when they are not one whole record. */
+  decodeBody(bytes: Buffer): T {
     let value: T;
     try {
       // decode() reports how far it read, so a truncated or padded buffer is caught.
