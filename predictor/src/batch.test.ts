@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { modelCodec, sampleCodec, type SampleRecord } from '@hotswap/shared';
-import { assembleBatch, chunk, type RawRecord } from './batch';
+import { chunk, decodePacked, packChunk, type RawRecord } from './batch';
 
 const contract = { featureShape: [28, 28], classCount: 10 };
 
@@ -21,13 +21,28 @@ function raw(s: SampleRecord): RawRecord {
   return { value: sampleCodec.encode(s), headers: sampleCodec.headers() };
 }
 
-describe('assembleBatch', () => {
+/** Both halves, as the predictor runs them: headers checked and values packed, then decoded on the inference thread. */
+function assembleBatch(records: RawRecord[], data: typeof contract) {
+  const packed = packChunk(records);
+  const decoded = decodePacked(packed.bytes, packed.ends, data);
+  return {
+    accepted: Array.from(decoded.index, (i, row) => ({
+      source: packed.packed[i],
+      sampleId: decoded.sampleIds[row],
+      label: decoded.labels[row],
+    })),
+    rejected: [...packed.rejected, ...decoded.rejected.map((r) => ({ ...r, source: packed.packed[r.index] }))],
+    features: decoded.features,
+  };
+}
+
+describe('packChunk and decodePacked', () => {
   it('writes accepted samples as rows of one float array, pixels scaled to [0, 1]', () => {
     const a = sample({ sampleId: 'a', features: Buffer.alloc(784, 255) });
     const b = sample({ sampleId: 'b', features: Buffer.alloc(784, 51) });
     const out = assembleBatch([raw(a), raw(b)], contract);
     assert.deepEqual(
-      out.accepted.map((x) => x.sample.sampleId),
+      out.accepted.map((x) => x.sampleId),
       ['a', 'b'],
     );
     assert.equal(out.features.length, 2 * 784);
@@ -56,13 +71,19 @@ describe('assembleBatch', () => {
       good,
     ];
     const out = assembleBatch(records, contract);
+    // Refused on headers first (before packing), then on the bytes (after decoding).
     assert.deepEqual(
       out.rejected.map((r) => r.reason),
-      ['empty-record', 'not-avro', 'unknown-content-type', 'not-avro', 'wrong-shape', 'wrong-shape', 'bad-label'],
+      ['empty-record', 'unknown-content-type', 'not-avro', 'not-avro', 'wrong-shape', 'wrong-shape', 'bad-label'],
     );
     assert.deepEqual(
-      out.accepted.map((a) => a.sample.sampleId),
-      ['good'],
+      out.rejected.map((r) => r.source),
+      [records[0], records[2], records[1], records[3], records[4], records[5], records[6]],
+      'each refusal names its own record',
+    );
+    assert.deepEqual(
+      out.accepted.map((a) => [a.sampleId, a.label, a.source]),
+      [['good', 1, good]],
     );
     assert.equal(out.features.length, 784);
     const nan = assembleBatch([raw(sample({ shape: [8], dtype: 'FLOAT32', features: nanFeatures }))], { featureShape: [8], classCount: 2 });
@@ -76,5 +97,21 @@ describe('chunk', () => {
     assert.deepEqual(chunk([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
     assert.deepEqual(chunk([], 3), []);
     assert.throws(() => chunk([1], 0), /chunk size 0/);
+  });
+});
+
+describe('packChunk', () => {
+  it('packs the values end to end, so one buffer crosses to the inference thread', () => {
+    const a = raw(sample({ sampleId: 'a' }));
+    const b = raw(sample({ sampleId: 'bb', label: null }));
+    const packed = packChunk([a, b]);
+    const [endA, endB] = packed.ends;
+    assert.equal(endA, (a.value as Buffer).length);
+    assert.equal(endB, (a.value as Buffer).length + (b.value as Buffer).length);
+    assert.deepEqual(Buffer.from(packed.bytes.subarray(endA, endB)), b.value);
+    const decoded = decodePacked(packed.bytes, packed.ends, contract);
+    assert.deepEqual(decoded.sampleIds, ['a', 'bb']);
+    assert.deepEqual(Array.from(decoded.labels), [1, -1], 'a sample without a label is -1');
+    assert.deepEqual(Array.from(decoded.createdAt), [1, 1]);
   });
 });

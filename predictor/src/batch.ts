@@ -22,44 +22,115 @@ export interface RawRecord {
   headers: MessageHeaders;
 }
 
-export interface AssembledBatch<R extends RawRecord> {
-  accepted: { source: R; sample: SampleRecord }[];
-  rejected: { source: R; reason: SampleRejection; detail: string }[];
-  /** accepted.length rows of featureLength floats, ready for one tensor. */
-  features: Float32Array;
-}
-
 function featureCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
 /**
- * Decodes and checks a run of data records, writing the usable ones' features, normalized as in
- * training (pixels / 255), into one float array. Records that cannot be used are set aside with
- * the reason; they never stop the batch.
+ * A chunk of data records as the main thread hands it to the inference thread: the values of those
+ * whose headers name a sample, packed end to end into one buffer (one transfer, no copy per
+ * record), and those refused on their headers alone.
  */
-export function assembleBatch<R extends RawRecord>(records: readonly R[], contract: DataContract): AssembledBatch<R> {
-  const rows = new FeatureRows(contract, records.length);
-  const accepted: AssembledBatch<R>['accepted'] = [];
-  const rejected: AssembledBatch<R>['rejected'] = [];
+export interface PackedChunk<R extends RawRecord> {
+  /** The records whose values are packed, in order. */
+  packed: R[];
+  bytes: Uint8Array;
+  /** Where each packed value ends in `bytes` (it starts where the previous one ends). */
+  ends: Uint32Array;
+  rejected: { source: R; reason: SampleRejection; detail: string }[];
+}
+
+/** Checks each record's headers and packs the values of the ones that name a sample. */
+export function packChunk<R extends RawRecord>(records: readonly R[]): PackedChunk<R> {
+  const packed: R[] = [];
+  const rejected: PackedChunk<R>['rejected'] = [];
+  let total = 0;
   for (const source of records) {
     if (source.value === null || source.value.length === 0) {
       rejected.push({ source, reason: 'empty-record', detail: 'record has no value' });
       continue;
     }
-    let sample: SampleRecord;
     try {
-      sample = sampleCodec.decode(source.value, source.headers);
+      sampleCodec.checkHeaders(source.headers);
     } catch (e) {
-      if (e instanceof DecodeError) rejected.push({ source, reason: e.reason, detail: e.message });
-      else rejected.push({ source, reason: 'invalid-record', detail: (e as Error).message });
+      rejected.push({ source, reason: (e as DecodeError).reason, detail: (e as Error).message });
       continue;
     }
-    const problem = rows.add(sample);
-    if (problem === null) accepted.push({ source, sample });
-    else rejected.push({ source, ...problem });
+    packed.push(source);
+    total += source.value.length;
   }
-  return { accepted, rejected, features: rows.features };
+  const bytes = new Uint8Array(total);
+  const ends = new Uint32Array(packed.length);
+  let at = 0;
+  packed.forEach((source, i) => {
+    bytes.set(source.value as Buffer, at);
+    at += (source.value as Buffer).length;
+    ends[i] = at;
+  });
+  return { packed, bytes, ends, rejected };
+}
+
+/** Packed samples decoded: the fields a prediction repeats for each usable one, and their features as rows. */
+export interface DecodedChunk {
+  /** Index among the packed records of each row. */
+  index: Uint32Array;
+  sampleIds: string[];
+  datasets: string[];
+  createdAt: Float64Array;
+  /** The true class per row, -1 when the sample has none. */
+  labels: Int32Array;
+  /** index.length rows of the contract's feature count, normalized as in training. */
+  features: Float32Array;
+  rejected: { index: number; reason: SampleRejection; detail: string }[];
+}
+
+/**
+ * Decodes packed sample values (their headers already checked) and checks each against the data
+ * contract. Records that cannot be used are set aside with the reason; they never stop the chunk.
+ */
+export function decodePacked(bytes: Uint8Array, ends: Uint32Array, contract: DataContract): DecodedChunk {
+  const rows = new FeatureRows(contract, ends.length);
+  const index = new Uint32Array(ends.length);
+  const sampleIds: string[] = [];
+  const datasets: string[] = [];
+  const createdAt = new Float64Array(ends.length);
+  const labels = new Int32Array(ends.length);
+  const rejected: DecodedChunk['rejected'] = [];
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let start = 0;
+  for (let i = 0; i < ends.length; i++) {
+    const end = ends[i] as number;
+    let sample: SampleRecord;
+    try {
+      sample = sampleCodec.decodeBody(view.subarray(start, end));
+    } catch (e) {
+      rejected.push({ index: i, reason: e instanceof DecodeError ? e.reason : 'invalid-record', detail: (e as Error).message });
+      continue;
+    } finally {
+      start = end;
+    }
+    const problem = rows.add(sample);
+    if (problem !== null) {
+      rejected.push({ index: i, ...problem });
+      continue;
+    }
+    const row = rows.count - 1;
+    index[row] = i;
+    sampleIds.push(sample.sampleId);
+    datasets.push(sample.dataset);
+    createdAt[row] = sample.createdAt;
+    labels[row] = sample.label ?? -1;
+  }
+  const n = rows.count;
+  return {
+    index: index.slice(0, n),
+    sampleIds,
+    datasets,
+    createdAt: createdAt.slice(0, n),
+    labels: labels.slice(0, n),
+    features: rows.features,
+    rejected,
+  };
 }
 
 /**

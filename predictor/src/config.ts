@@ -117,6 +117,13 @@ export const predictorSpec = {
     500,
   ),
   logEvery: setting('LOG_EVERY', 'predictions between two accuracy lines', 'an integer >= 1', parsers.integer(1), 10),
+  tfThreads: setting(
+    'TF_NUM_INTRAOP_THREADS',
+    "threads one native TensorFlow call may use (TensorFlow's own variable); 0 = one per core but one, which is left to Kafka and JSON",
+    'an integer 0..256',
+    parsers.integer(0, 256),
+    0,
+  ),
   backend: setting(
     'TF_BACKEND',
     'TensorFlow.js backend',

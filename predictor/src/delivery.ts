@@ -2,6 +2,8 @@ import type { InboundBatch, KafkaClient, OutboundRecord, RecordProducer, Transac
 
 export type DeliveryMode = 'exactly-once' | 'at-least-once';
 export const DELIVERY_MODES: readonly DeliveryMode[] = ['exactly-once', 'at-least-once'];
+/** Producers of at-least-once delivery: batches delivered side by side each wait on their own acknowledgement. */
+export const AT_LEAST_ONCE_PRODUCERS = 3;
 
 /** What one predicted chunk writes, and the last input offset it covers. */
 export interface ChunkOutput {
@@ -21,22 +23,26 @@ export interface Delivery {
 
 /**
  * Output acknowledged by all in-sync replicas (idempotent producer), then the offset marked and
- * committed: a crash in between predicts those samples again.
+ * committed: a crash in between predicts those samples again. An idempotent producer has one
+ * request in flight, so batches delivered at once use producers of their own (by input
+ * partition: one partition's batches still go through one producer, in order).
  */
 export class AtLeastOnceDelivery implements Delivery {
   readonly mode = 'at-least-once';
-  private readonly producer: RecordProducer;
+  private readonly producers: RecordProducer[];
 
-  constructor(kafka: KafkaClient) {
-    this.producer = kafka.producer();
+  constructor(kafka: KafkaClient, producers = AT_LEAST_ONCE_PRODUCERS) {
+    if (!Number.isInteger(producers) || producers < 1) throw new RangeError(`producers must be a positive integer, got ${producers}`);
+    this.producers = Array.from({ length: producers }, () => kafka.producer());
   }
 
   async start(): Promise<void> {
-    await this.producer.connect();
+    await Promise.all(this.producers.map((p) => p.connect()));
   }
 
   async deliver(output: ChunkOutput, batch: InboundBatch): Promise<void> {
-    for (const w of output.writes) await this.producer.send(w.topic, w.records);
+    const producer = this.producers[batch.partition % this.producers.length] as RecordProducer;
+    for (const w of output.writes) await producer.send(w.topic, w.records);
     batch.markDone(output.lastOffset);
   }
 
@@ -45,7 +51,7 @@ export class AtLeastOnceDelivery implements Delivery {
   }
 
   async stop(): Promise<void> {
-    await this.producer.disconnect();
+    await Promise.all(this.producers.map((p) => p.disconnect()));
   }
 }
 

@@ -41,7 +41,11 @@ class ServingForTests implements ServingApi {
     [4, { rejection: null }],
   ]);
 
-  predict(features: Float32Array, rows: number): { model: { name: string; version: number }; predictions: InstancePrediction[] } | null {
+  async predict(
+    features: Float32Array,
+    rows: number,
+  ): Promise<{ model: { name: string; version: number }; predictions: InstancePrediction[] } | null> {
+    await Promise.resolve(); // answered later, as the inference thread does
     this.predictCalls.push({ features: Float32Array.from(features), rows });
     if (this.staged !== null) [this.serving, this.staged] = [this.staged, null];
     if (this.serving === null) return null;

@@ -113,7 +113,7 @@ export class HttpApi {
       case 'status':
         return encodeStatus(this.serving.status(), route.version);
       case 'predict':
-        return this.predict(route.version, await this.readJson(req));
+        return await this.predict(route.version, await this.readJson(req));
       default: {
         const fields = managementFields(await this.readJson(req), route.action);
         const requestedBy = fields.requestedBy ?? `http ${req.socket.remoteAddress ?? 'unknown'}`;
@@ -122,7 +122,7 @@ export class HttpApi {
     }
   }
 
-  private predict(version: number | null, body: unknown): unknown {
+  private async predict(version: number | null, body: unknown): Promise<unknown> {
     const name = this.serving.modelName;
     if (version !== null) {
       // Checked before predicting, so a wrong version costs no tensor call; the result is checked too.
@@ -132,7 +132,7 @@ export class HttpApi {
       if (next !== null && next !== version) throw notServing(name, version, next);
     }
     const instances = parsePredictBody(body, this.serving, this.settings.maxInstances);
-    const result = this.serving.predict(instances.features, instances.rows);
+    const result = await this.serving.predict(instances.features, instances.rows);
     if (result === null) throw new HttpRefusal(503, `no version of ${name} serves yet; GET /v1/models/${name} lists the versions known`);
     // A swap between the check above and the prediction: the caller asked for that version only.
     if (version !== null && result.model.version !== version) throw notServing(name, version, result.model.version);

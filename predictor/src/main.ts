@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import {
   KafkaClient,
   REJECTION_REASONS,
@@ -24,14 +24,19 @@ import { AtLeastOnceDelivery, ExactlyOnceDelivery } from './delivery';
 import { SUMMARY, predictorSpec } from './config';
 import { HttpApi } from './http-api';
 import { HttpApiMetrics } from './http-metrics';
+import { InferencePair } from './inference';
 import { PredictorMetrics } from './metrics';
 import { Predictor } from './predictor';
 
 runMain('predictor', async (onFatal) => {
   const cfg = readConfig('predictor', SUMMARY, predictorSpec);
   const logger = createLogger({ service: 'predictor', level: cfg.logLevel });
+  // Read by native TensorFlow when it starts: set before any thread loads it.
+  const tfThreads = cfg.tfThreads === 0 ? Math.max(1, availableParallelism() - 1) : cfg.tfThreads;
+  process.env['TF_NUM_INTRAOP_THREADS'] = String(tfThreads);
   const choice = await selectBackend(cfg.backend);
-  logger.info(`TensorFlow.js backend: ${choice.backend} (${choice.reason})`);
+  const threads = choice.backend === 'tensorflow' ? `, ${tfThreads} thread(s) per tensor call` : '';
+  logger.info(`TensorFlow.js backend: ${choice.backend} (${choice.reason})${threads}`);
 
   const kafka = new KafkaClient(kafkaConnectionSettings(cfg), logger);
   const created = await kafka.waitForTopics([
@@ -52,6 +57,10 @@ runMain('predictor', async (onFatal) => {
   const registry = createRegistry('predictor');
   // {hostname} lets replicas that share a mounted folder each keep a file of their own.
   const logFile = cfg.logFile.replace('{hostname}', hostname());
+  const data = dataContractFor(cfg.dataset);
+  const inference = new InferencePair({ backend: choice.backend, contract: data, maxModelBytes: cfg.maxModelBytes, trustedKeys }, onFatal);
+  await inference.start();
+  logger.info(`inference threads: ${inference.threads.map((t) => t.name).join(', ')} (each new version loads on the one not serving)`);
   const accuracyLog = new AccuracyLog(logFile, cfg.logEvery, { maxBytes: cfg.logMaxBytes, maxFiles: cfg.logMaxFiles });
   const predictor = new Predictor(
     {
@@ -64,11 +73,9 @@ runMain('predictor', async (onFatal) => {
       sessionTimeoutMs: cfg.sessionTimeoutMs,
       modelName: cfg.modelName === '' ? cfg.dataset : cfg.modelName,
       batchSize: cfg.batchSize,
-      maxModelBytes: cfg.maxModelBytes,
       modelHistory: cfg.modelHistory,
       pixelFeatures: cfg.dataset !== 'synthetic',
-      trustedKeys,
-      data: dataContractFor(cfg.dataset),
+      data,
     },
     {
       kafka,
@@ -76,6 +83,7 @@ runMain('predictor', async (onFatal) => {
       accuracyLog,
       metrics: new PredictorMetrics(registry, cfg.accuracyWindow, { rejections: REJECTION_REASONS, deadLetters: SAMPLE_REJECTIONS }),
       delivery: cfg.delivery === 'exactly-once' ? new ExactlyOnceDelivery(kafka, cfg.groupId) : new AtLeastOnceDelivery(kafka),
+      inference,
       onFatal,
     },
   );
@@ -99,6 +107,7 @@ runMain('predictor', async (onFatal) => {
       logger.info('stopping: finishing the current batch and committing');
       await httpApi?.stop();
       await predictor.stop();
+      await inference.stop();
       await server?.stop();
       await accuracyLog.close();
       await closeLogger(logger);

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { PredictionRecord } from '@hotswap/shared';
 import { WindowAccuracy, type AccuracyBook } from './accuracy';
-import type { ServableModel } from './loader';
+import type { HostedModel } from './inference';
 
 /** The predictor's Prometheus metrics, named by Prometheus conventions (base units, _total). */
 export class PredictorMetrics {
@@ -137,7 +137,7 @@ export class PredictorMetrics {
     this.lag.set({ topic, partition: String(partition) }, records);
   }
 
-  swapped(model: ServableModel): void {
+  swapped(model: Pick<HostedModel, 'record'>): void {
     this.swaps.inc();
     this.info.reset();
     this.info.set({ model: model.record.name, version: String(model.record.version), architecture: model.record.architecture }, 1);

@@ -1,4 +1,4 @@
-import { randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   DecodeError,
@@ -31,12 +31,13 @@ import {
 import type { Delivery } from './delivery';
 import { AccuracyLedger, type AccuracyBook } from './accuracy';
 import type { AccuracyLog } from './accuracy-log';
-import { assembleBatch, chunk, FeatureRows, type SampleRejection } from './batch';
+import { chunk, FeatureRows, packChunk, type PackedChunk, type SampleRejection } from './batch';
 import { ModelCatalog } from './catalog';
-import { loadServable, predictBatch, predictProbabilities, type ServableModel } from './loader';
+import type { ChunkPrediction, HostedModel, InferencePair } from './inference';
 import type { PredictorMetrics } from './metrics';
 import { ModelRegistry, type Lease, type ModelVersion } from './registry';
 import { ControlRefused, type InstancePrediction, type ModelStatus, type ServingApi, type VersionState } from './serving';
+import { TurnQueue, type Turn } from './turns';
 
 export interface PredictorSettings {
   dataTopic: string;
@@ -48,14 +49,11 @@ export interface PredictorSettings {
   sessionTimeoutMs: number;
   modelName: string;
   batchSize: number;
-  maxModelBytes: number;
   /** Model records kept in memory for a pin or rollback. */
   modelHistory: number;
   data: DataContract;
   /** Features are pixels 0..255, divided by 255 before the model (else raw floats). */
   pixelFeatures: boolean;
-  /** Public keys by id; empty means signatures are not checked. */
-  trustedKeys: ReadonlyMap<string, KeyObject>;
 }
 
 export interface PredictorParts {
@@ -64,6 +62,8 @@ export interface PredictorParts {
   accuracyLog: AccuracyLog;
   metrics: PredictorMetrics;
   delivery: Delivery;
+  /** Where models load and predict: the main thread keeps Kafka, JSON and the running figures. */
+  inference: InferencePair;
   onFatal: (e: Error) => void;
 }
 
@@ -88,6 +88,9 @@ interface BatchOutput {
   replies: Map<string, OutboundRecord[]>;
 }
 
+/** What a prediction record repeats of its sample. */
+type SampleFacts = Pick<SampleRecord, 'sampleId' | 'dataset' | 'createdAt' | 'label'>;
+
 /** A request record read far enough to know where its reply goes. */
 interface AddressedRequest {
   source: InboundRecord;
@@ -102,15 +105,19 @@ interface AddressedRequest {
 }
 const PROGRESS_EVERY_MS = 10_000;
 
+/** Fetched batches predicted and delivered at once: enough to keep the inference thread busy while Kafka is waited on. */
+const BATCHES_IN_FLIGHT = 6;
+
 /**
  * The predictor: follows the model topic from its start (every replica reads every model), and
  * consumes the data topic in a consumer group once a model is serving. Each fetched batch is
- * predicted in chunks of at most batchSize with one tensor call each, then delivered at once by
- * the delivery mode: one transaction with its offsets (exactly-once), or acknowledged writes
- * before its offsets are committed (at-least-once).
+ * handed to an inference thread in chunks of at most batchSize (one tensor call each), scored in
+ * fetch order, then delivered at once by the delivery mode: one transaction with its offsets
+ * (exactly-once), or acknowledged writes before its offsets are committed (at-least-once). Up to
+ * BATCHES_IN_FLIGHT batches (of different partitions) are at different steps at once.
  */
 export class Predictor implements ServingApi {
-  readonly registry: ModelRegistry<ServableModel>;
+  readonly registry: ModelRegistry<HostedModel>;
   private readonly catalog: ModelCatalog;
   private readonly accuracy = new AccuracyLedger();
   private modelFeed: RecordConsumer | undefined;
@@ -125,6 +132,9 @@ export class Predictor implements ServingApi {
   private readonly controlWaiters = new Map<string, () => void>();
   /** The pin last warned about as unmet, so the warning is logged once per pin. */
   private unmetPinLogged: number | null = null;
+  /** Batches in flight score their predictions, and then count them, in the order they were fetched. */
+  private readonly scoringTurns = new TurnQueue();
+  private readonly countingTurns = new TurnQueue();
 
   constructor(
     private readonly settings: PredictorSettings,
@@ -132,8 +142,8 @@ export class Predictor implements ServingApi {
   ) {
     const { logger, metrics } = parts;
     this.catalog = new ModelCatalog(settings.modelHistory);
-    this.registry = new ModelRegistry<ServableModel>(
-      (v) => v.model.layers.dispose(),
+    this.registry = new ModelRegistry<HostedModel>(
+      (v) => v.model.thread.dispose(v.model),
       (event) => {
         if (event.kind === 'swapped') {
           logger.info(
@@ -268,9 +278,10 @@ export class Predictor implements ServingApi {
     }
   }
 
-  /** Verifies, loads and warms up a version beside the serving one. */
-  private load(record: ModelRecord): Promise<ModelVersion<ServableModel>> {
-    return loadServable(record, this.settings.data, { maxModelBytes: this.settings.maxModelBytes }, this.settings.trustedKeys);
+  /** Verifies, loads and warms up a version on the inference thread the serving one is not on, so serving goes on meanwhile. */
+  private async load(record: ModelRecord): Promise<ModelVersion<HostedModel>> {
+    const thread = this.parts.inference.besides(this.registry.servingVersion?.model.thread);
+    return { name: record.name, version: record.version, model: await thread.load(record) };
   }
 
   /** Logs, counts and catalogues a version that failed verification or loading; returns why. */
@@ -292,6 +303,7 @@ export class Predictor implements ServingApi {
       sessionTimeoutMs: this.settings.sessionTimeoutMs,
       // Exactly-once commits offsets inside its transactions, never on its own.
       autoCommit: this.parts.delivery.mode === 'at-least-once',
+      concurrency: BATCHES_IN_FLIGHT,
     });
     this.dataConsumer = consumer;
     try {
@@ -326,10 +338,13 @@ export class Predictor implements ServingApi {
   }
 
   /**
-   * Predicts a fetched batch chunk by chunk (one tensor call each; a new model takes over between
-   * chunks), then delivers all of it at once: one transaction, or one send, per fetched batch.
+   * Predicts a fetched batch on the serving version's inference thread (all its chunks asked for at
+   * once), scores it in fetch order, then delivers all of it at once: one transaction, or one send.
    */
   private async onDataBatch(batch: InboundBatch): Promise<void> {
+    // Places in line, taken before anything is awaited: the order batches were fetched in.
+    const scoring = this.scoringTurns.take();
+    const counting = this.countingTurns.take();
     const output: BatchOutput = {
       tally: this.accuracy.open(),
       predictions: [],
@@ -340,43 +355,68 @@ export class Predictor implements ServingApi {
     };
     let last: string | undefined;
     try {
-      last = await this.predictAndDeliver(batch, output);
+      last = await this.predictAndDeliver(batch, output, scoring);
     } catch (e) {
       // A reply topic deleted since it was listed fails the write: list again, so the retry dead-letters it.
       if (batch.topic === this.settings.requestTopic) this.parts.kafka.forgetTopics();
       throw e;
     } finally {
+      scoring.done();
+      await counting.ready;
       // Not delivered: these predictions were never visible; take them out of the running figures.
-      if (last === undefined) this.accuracy.abandon(output.tally);
+      if (last === undefined) {
+        this.accuracy.abandon(output.tally);
+        counting.done();
+      }
     }
     if (last === undefined) return;
-    // Only now are these predictions durable: count them.
-    const { metrics } = this.parts;
-    this.accuracy.commit(output.tally);
-    this.parts.accuracyLog.write(output.predictions);
-    metrics.predicted(output.predictions, this.accuracy.committed);
-    for (const reason of output.rejected) metrics.deadLettered(reason);
-    metrics.consumerLag(batch.topic, batch.partition, Math.max(0, Number(batch.highWatermark) - Number(last) - 1));
-    this.noteFirstPredictions(output.predictions);
+    try {
+      // Only now are these predictions durable: count them.
+      const { metrics } = this.parts;
+      this.accuracy.commit(output.tally);
+      this.parts.accuracyLog.write(output.predictions);
+      metrics.predicted(output.predictions, this.accuracy.committed);
+      for (const reason of output.rejected) metrics.deadLettered(reason);
+      metrics.consumerLag(batch.topic, batch.partition, Math.max(0, Number(batch.highWatermark) - Number(last) - 1));
+      this.noteFirstPredictions(output.predictions);
+    } finally {
+      counting.done();
+    }
     await this.parts.delivery.endOfBatch(batch);
   }
 
   /** Predicts a fetched batch into `output` and delivers it; the last offset delivered, or undefined if nothing was. */
-  private async predictAndDeliver(batch: InboundBatch, output: BatchOutput): Promise<string | undefined> {
-    let last: string | undefined;
+  private async predictAndDeliver(batch: InboundBatch, output: BatchOutput, scoring: Turn): Promise<string | undefined> {
     if (batch.topic === this.settings.requestTopic) {
       if (!batch.isActive()) return undefined;
-      await this.answerRequests(batch.records, output);
-      last = batch.records[batch.records.length - 1]?.offset;
+      try {
+        await this.answerRequests(batch.records, output, scoring);
+      } finally {
+        // Also when there was nothing to score: delivery must not hold up the next batch's scoring.
+        scoring.done();
+      }
     } else {
-      for (const records of chunk(batch.records, this.settings.batchSize)) {
+      const lease = this.registry.acquire();
+      try {
+        const { model } = lease.version;
+        const chunks = chunk(batch.records, this.settings.batchSize).map((records) => {
+          const packed = packChunk(records);
+          const predicted = packed.packed.length === 0 ? null : model.thread.predictPacked(model, packed.bytes, packed.ends);
+          return { packed, predicted };
+        });
+        const predictions = await Promise.all(chunks.map((c) => c.predicted));
         // Stopping or lost the partition: deliver nothing; the next owner reads these again.
         if (!batch.isActive()) return undefined;
-        this.predictChunk(records, output);
-        last = (records[records.length - 1] as InboundRecord).offset;
-        await batch.heartbeat();
+        await scoring.ready;
+        const now = Date.now();
+        chunks.forEach(({ packed }, i) => this.scoreChunk(lease, packed, predictions[i] ?? null, now, output));
+        scoring.done();
+      } finally {
+        this.registry.release(lease);
       }
+      await batch.heartbeat();
     }
+    const last = batch.records[batch.records.length - 1]?.offset;
     if (last === undefined || !batch.isActive()) return undefined;
     await this.parts.delivery.deliver(
       {
@@ -392,34 +432,51 @@ export class Predictor implements ServingApi {
     return last;
   }
 
-  /** Predicts one chunk with one tensor call, appending its records to the batch's output. */
-  private predictChunk(records: InboundRecord[], output: BatchOutput): void {
-    const assembled = assembleBatch(records, this.settings.data);
-    const lease = this.registry.acquire();
-    try {
-      const rows = assembled.accepted.length;
-      if (rows > 0) {
-        const result = predictBatch(lease.version.model, assembled.features, rows);
-        this.parts.metrics.tensorCall(rows);
-        const now = Date.now();
-        assembled.accepted.forEach(({ source, sample }, i) => {
-          const prediction = this.scored(lease, sample, source, result.predicted[i] as number, result.confidence[i] as number, now, output);
-          output.records.push({ key: sample.sampleId, value: JSON.stringify(prediction), headers: PREDICTION_HEADERS });
-        });
-      }
-    } finally {
-      this.registry.release(lease);
-    }
-    for (const { source, reason, detail } of assembled.rejected) {
+  /** Appends one predicted chunk's prediction records and dead letters to the batch's output. */
+  private scoreChunk(
+    lease: Lease<HostedModel>,
+    packed: PackedChunk<InboundRecord>,
+    prediction: ChunkPrediction | null,
+    now: number,
+    output: BatchOutput,
+  ): void {
+    // Refused on their headers here, or on their bytes in the inference thread: dead-lettered in offset order all the same.
+    const refused = [
+      ...packed.rejected,
+      ...(prediction?.rejected ?? []).map((r) => ({ ...r, source: packed.packed[r.index] as InboundRecord })),
+    ].sort((a, b) => Number(a.source.offset) - Number(b.source.offset));
+    for (const { source, reason, detail } of refused) {
       output.deadLetters.push(deadLetter(source, reason, detail));
       output.rejected.push(reason);
+    }
+    if (prediction === null || prediction.index.length === 0) return;
+    this.parts.metrics.tensorCall(prediction.index.length);
+    for (let row = 0; row < prediction.index.length; row++) {
+      const label = prediction.labels[row] as number;
+      const sample: SampleFacts = {
+        sampleId: prediction.sampleIds[row] as string,
+        dataset: prediction.datasets[row] as string,
+        createdAt: prediction.createdAt[row] as number,
+        label: label < 0 ? null : label,
+      };
+      const source = packed.packed[prediction.index[row] as number] as InboundRecord;
+      const scored = this.scored(
+        lease,
+        sample,
+        source,
+        prediction.predicted[row] as number,
+        prediction.confidence[row] as number,
+        now,
+        output,
+      );
+      output.records.push({ key: sample.sampleId, value: JSON.stringify(scored), headers: PREDICTION_HEADERS });
     }
   }
 
   /** Scores one prediction into the batch's draft accuracy and returns its record. */
   private scored(
-    lease: Lease<ServableModel>,
-    sample: SampleRecord,
+    lease: Lease<HostedModel>,
+    sample: SampleFacts,
     source: InboundRecord,
     predicted: number,
     confidence: number,
@@ -455,7 +512,7 @@ export class Predictor implements ServingApi {
    * Answers a fetched run of request records: one reply each, to the topic its headers name, with
    * every sample predicted by one version. A record with no usable reply address is dead-lettered.
    */
-  private async answerRequests(records: InboundRecord[], output: BatchOutput): Promise<void> {
+  private async answerRequests(records: InboundRecord[], output: BatchOutput, scoring: Turn): Promise<void> {
     const requests: AddressedRequest[] = [];
     for (const source of records) {
       const correlationId = source.headers[HEADER_CORRELATION_ID];
@@ -522,16 +579,25 @@ export class Predictor implements ServingApi {
     }
     const lease = this.registry.acquire();
     try {
+      const { model } = lease.version;
       const length = rows.features.length / Math.max(1, rows.count);
       const predicted = new Int32Array(rows.count);
       const confidence = new Float32Array(rows.count);
+      const calls: Promise<void>[] = [];
       for (let start = 0; start < rows.count; start += this.settings.batchSize) {
         const n = Math.min(this.settings.batchSize, rows.count - start);
-        const result = predictBatch(lease.version.model, rows.features.subarray(start * length, (start + n) * length), n);
-        this.parts.metrics.tensorCall(n);
-        predicted.set(result.predicted, start);
-        confidence.set(result.confidence, start);
+        // A copy per call: its buffer is handed over to the thread.
+        const features = rows.features.slice(start * length, (start + n) * length);
+        calls.push(
+          model.thread.predictRows(model, features, n).then((result) => {
+            this.parts.metrics.tensorCall(n);
+            predicted.set(result.predicted, start);
+            confidence.set(result.confidence, start);
+          }),
+        );
       }
+      await Promise.all(calls);
+      await scoring.ready;
       const now = Date.now();
       for (const request of requests) {
         const items: ReplyItem[] = request.items.map(({ sample, row, error }) => {
@@ -565,6 +631,7 @@ export class Predictor implements ServingApi {
         });
         output.replies.set(request.replyTopic, replies);
       }
+      scoring.done();
     } finally {
       this.registry.release(lease);
     }
@@ -600,12 +667,15 @@ export class Predictor implements ServingApi {
     return this.settings.pixelFeatures;
   }
 
-  predict(features: Float32Array, rows: number): { model: { name: string; version: number }; predictions: InstancePrediction[] } | null {
+  async predict(
+    features: Float32Array,
+    rows: number,
+  ): Promise<{ model: { name: string; version: number }; predictions: InstancePrediction[] } | null> {
     if (!this.registry.hasModel) return null;
     const lease = this.registry.acquire();
     try {
       const { model } = lease.version;
-      const { probabilities, classes } = predictProbabilities(model, features, rows);
+      const { probabilities, classes } = await model.thread.probabilities(model, features, rows);
       this.parts.metrics.tensorCall(rows);
       const predictions: InstancePrediction[] = [];
       for (let r = 0; r < rows; r++) {
@@ -708,7 +778,7 @@ export class Predictor implements ServingApi {
   private async checkLoads(record: ModelRecord): Promise<void> {
     try {
       const loaded = await this.load(record);
-      loaded.model.layers.dispose();
+      loaded.model.thread.dispose(loaded.model);
     } catch (e) {
       const message = this.rejectVersion(record, e as Error);
       throw new ControlRefused(409, `${record.name} v${record.version} cannot serve: ${message}`);

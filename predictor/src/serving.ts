@@ -61,9 +61,13 @@ export interface ServingApi {
   readonly pixelFeatures: boolean;
   /**
    * Predicts `rows` rows of already normalized features with the serving version (null when no
-   * version serves yet). Never mixes versions within one call.
+   * version serves yet). Never mixes versions within one call. `features` is handed over to the
+   * inference thread: the caller must not use it after.
    */
-  predict(features: Float32Array, rows: number): { model: { name: string; version: number }; predictions: InstancePrediction[] } | null;
+  predict(
+    features: Float32Array,
+    rows: number,
+  ): Promise<{ model: { name: string; version: number }; predictions: InstancePrediction[] } | null>;
   status(): ModelStatus;
   /**
    * Writes a control record to the model topic (so every replica follows) and resolves once this

@@ -1,0 +1,96 @@
+// An inference thread: decodes samples, holds loaded models and runs every tensor call, so the main
+// thread is left with Kafka and JSON and the two run at once. Requests are handled one at a time,
+// in arrival order, so a model is never disposed under a prediction asked for before.
+import { parentPort, workerData } from 'node:worker_threads';
+import { ModelRejected, selectBackend, type BackendPreference, type ModelRecord } from '@hotswap/shared';
+import { decodePacked } from './batch';
+import type { InferenceReply, InferenceRequest, InferenceSettings } from './inference';
+import { loadServable, predictBatch, predictProbabilities, type ServableModel } from './loader';
+
+const settings = workerData as InferenceSettings;
+const port = parentPort;
+if (port === null) throw new Error('inference-host runs as a worker thread only');
+
+const models = new Map<number, ServableModel>();
+let nextHandle = 1;
+
+function reply(message: InferenceReply, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(message, transfer);
+}
+
+/** Buffers arrive as plain Uint8Arrays; Avro and the model loader want Buffers. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function modelOf(handle: number): ServableModel {
+  const model = models.get(handle);
+  if (model === undefined) throw new Error(`no model with handle ${handle} on this thread (disposed?)`);
+  return model;
+}
+
+async function handle(request: InferenceRequest): Promise<void> {
+  switch (request.op) {
+    case 'load': {
+      const record: ModelRecord = {
+        ...request.record,
+        weights: asBuffer(request.record.weights),
+        signature: request.record.signature === null ? null : asBuffer(request.record.signature),
+      };
+      const loaded = await loadServable(record, settings.contract, { maxModelBytes: settings.maxModelBytes }, settings.trustedKeys);
+      const id = nextHandle++;
+      models.set(id, loaded.model);
+      reply({ id: request.id, op: 'loaded', handle: id, loadMs: loaded.model.loadMs, inputLength: loaded.model.inputLength });
+      return;
+    }
+    case 'predictPacked': {
+      const { features, ...decoded } = decodePacked(request.bytes, request.ends, settings.contract);
+      const rows = decoded.index.length;
+      const { predicted, confidence } =
+        rows === 0
+          ? { predicted: new Int32Array(0), confidence: new Float32Array(0) }
+          : predictBatch(modelOf(request.handle), features, rows);
+      const transfer = [decoded.index, decoded.createdAt, decoded.labels, predicted, confidence].map((a) => a.buffer as ArrayBuffer);
+      reply({ id: request.id, op: 'predictedPacked', ...decoded, predicted, confidence }, transfer);
+      return;
+    }
+    case 'predictRows': {
+      const { predicted, confidence } = predictBatch(modelOf(request.handle), request.features, request.rows);
+      reply({ id: request.id, op: 'predictedRows', predicted, confidence }, [
+        predicted.buffer as ArrayBuffer,
+        confidence.buffer as ArrayBuffer,
+      ]);
+      return;
+    }
+    case 'probabilities': {
+      const { probabilities, classes } = predictProbabilities(modelOf(request.handle), request.features, request.rows);
+      reply({ id: request.id, op: 'probabilities', probabilities, classes }, [probabilities.buffer as ArrayBuffer]);
+      return;
+    }
+    case 'dispose': {
+      models.get(request.handle)?.layers.dispose();
+      models.delete(request.handle);
+      return;
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const choice = await selectBackend(settings.backend as BackendPreference);
+  let queue = Promise.resolve();
+  port?.on('message', (request: InferenceRequest) => {
+    queue = queue.then(() =>
+      handle(request).catch((e: Error) =>
+        reply({
+          id: request.id,
+          op: 'failed',
+          reason: e instanceof ModelRejected ? e.reason : null,
+          message: e instanceof ModelRejected ? e.detail : e.message,
+        }),
+      ),
+    );
+  });
+  reply({ id: 0, op: 'ready', backend: choice.backend });
+}
+
+main().catch((e: Error) => reply({ id: 0, op: 'failed', reason: null, message: `TensorFlow backend ${settings.backend}: ${e.message}` }));

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { ModelRejected, modelToRecord, sampleCodec, selectBackend, tf, type ModelRecord, type SampleRecord } from '@hotswap/shared';
+import { packChunk } from './batch';
+import { InferencePair, InferenceThread } from './inference';
+import { loadServable, predictBatch } from './loader';
+
+const contract = { featureShape: [28, 28], classCount: 10 };
+
+async function record(version: number): Promise<ModelRecord> {
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [784], units: 16, activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })],
+  });
+  const out = await modelToRecord(model, {
+    name: 'threads',
+    version,
+    createdAt: 0,
+    dataset: 'fashion-mnist',
+    architecture: 'mlp(16)',
+    inputShape: [784],
+    classNames: '0123456789'.split(''),
+    backend: 'cpu',
+    metrics: { accuracy: 0, loss: 0, testSamples: 0, trainSamples: 0, epochs: 0, trainSeconds: 0 },
+  });
+  model.dispose();
+  return out;
+}
+
+function sampleValue(i: number, over: Partial<SampleRecord> = {}): { value: Buffer; headers: Record<string, string> } {
+  const features = Buffer.alloc(784);
+  for (let p = 0; p < 784; p++) features[p] = (p * (i + 3)) % 256;
+  const sample: SampleRecord = {
+    sampleId: `s${i}`,
+    dataset: 'fashion-mnist',
+    createdAt: 1000 + i,
+    shape: [28, 28],
+    dtype: 'UINT8',
+    features,
+    label: i % 10,
+    ...over,
+  };
+  return { value: sampleCodec.encode(sample), headers: sampleCodec.headers() };
+}
+
+describe('inference threads', function () {
+  this.timeout(60_000);
+  const fatal: Error[] = [];
+  let thread: InferenceThread;
+
+  before(async () => {
+    await selectBackend('cpu');
+    thread = new InferenceThread('test', { backend: 'cpu', contract, maxModelBytes: 1 << 26, trustedKeys: new Map() }, (e) =>
+      fatal.push(e),
+    );
+    await thread.start();
+  });
+
+  after(async () => {
+    await thread.stop();
+    assert.deepEqual(fatal, [], 'no thread failed on its own');
+  });
+
+  it('decodes packed samples and predicts them as the same model does in-process, carrying each sample’s id, label and time', async () => {
+    const published = await record(1);
+    const hosted = await thread.load(published);
+    const records = [sampleValue(0), sampleValue(1, { shape: [27, 28] }), sampleValue(2, { label: null }), sampleValue(3)];
+    const packed = packChunk(records);
+    const got = await thread.predictPacked(hosted, packed.bytes, packed.ends);
+    assert.equal(packed.bytes.byteLength, 0, 'the packed bytes were handed over, not copied');
+
+    assert.deepEqual(Array.from(got.index), [0, 2, 3]);
+    assert.deepEqual(got.sampleIds, ['s0', 's2', 's3']);
+    assert.deepEqual(Array.from(got.labels), [0, -1, 3]);
+    assert.deepEqual(Array.from(got.createdAt), [1000, 1002, 1003]);
+    assert.deepEqual(
+      got.rejected.map((r) => [r.index, r.reason]),
+      [[1, 'wrong-shape']],
+    );
+
+    const local = await loadServable(published, contract, { maxModelBytes: 1 << 26 }, new Map());
+    try {
+      const rows = new Float32Array(3 * 784);
+      [0, 2, 3].forEach((i, row) => {
+        for (let p = 0; p < 784; p++) rows[row * 784 + p] = ((p * (i + 3)) % 256) / 255;
+      });
+      const expected = predictBatch(local.model, rows, 3);
+      assert.deepEqual(Array.from(got.predicted), Array.from(expected.predicted));
+      got.confidence.forEach((c, row) => assert.ok(Math.abs(c - (expected.confidence[row] as number)) < 1e-5, `row ${row}: ${c}`));
+    } finally {
+      local.model.layers.dispose();
+      thread.dispose(hosted);
+    }
+  });
+
+  it('refuses a record that fails verification with ModelRejected and its reason, and keeps serving', async () => {
+    const tampered = { ...(await record(2)), weightsSha256: '0'.repeat(64) };
+    await assert.rejects(thread.load(tampered), (e: unknown) => {
+      assert.ok(e instanceof ModelRejected, String(e));
+      assert.equal(e.reason, 'checksum-mismatch');
+      assert.equal(e.version, 2);
+      return true;
+    });
+    const good = await thread.load(await record(3));
+    const { probabilities, classes } = await thread.probabilities(good, new Float32Array(784), 1);
+    assert.equal(classes, 10);
+    assert.ok(Math.abs(probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+    thread.dispose(good);
+  });
+
+  it('answers a prediction asked for before a disposal, and refuses one asked for after it', async () => {
+    const hosted = await thread.load(await record(4));
+    const before = thread.predictRows(hosted, new Float32Array(2 * 784), 2);
+    thread.dispose(hosted);
+    assert.equal((await before).predicted.length, 2);
+    await assert.rejects(thread.predictRows(hosted, new Float32Array(784), 1), /no model with handle/);
+  });
+
+  it('loads each new version on the thread the serving one is not on', () => {
+    const pair = new InferencePair({ backend: 'cpu', contract, maxModelBytes: 1, trustedKeys: new Map() }, () => undefined);
+    const [a, b] = pair.threads;
+    assert.equal(pair.besides(undefined), a);
+    assert.equal(pair.besides(a), b);
+    assert.equal(pair.besides(b), a);
+  });
+});

@@ -1,0 +1,197 @@
+import type { KeyObject } from 'node:crypto';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ModelRejected, type DataContract, type ModelRecord, type RejectionReason } from '@hotswap/shared';
+import type { DecodedChunk } from './batch';
+
+/** What an inference thread is started with. */
+export interface InferenceSettings {
+  /** The backend the main thread chose (and logged): every thread uses the same. */
+  backend: string;
+  contract: DataContract;
+  maxModelBytes: number;
+  /** Public keys by id; empty means signatures are not checked. */
+  trustedKeys: ReadonlyMap<string, KeyObject>;
+}
+
+/** A model loaded in an inference thread, as the main thread knows it: where it lives and what it was published with. */
+export interface HostedModel {
+  thread: InferenceThread;
+  handle: number;
+  record: Omit<ModelRecord, 'weights' | 'topology' | 'weightSpecs' | 'signature'>;
+  inputLength: number;
+  /** Milliseconds from the start of verification to the end of warm-up, in its thread. */
+  loadMs: number;
+}
+
+/** A chunk of samples decoded and predicted: DecodedChunk's fields without the features, plus each row's class and its probability. */
+export type ChunkPrediction = Omit<DecodedChunk, 'features'> & { predicted: Int32Array; confidence: Float32Array };
+
+export type InferenceRequest =
+  | { id: number; op: 'load'; record: ModelRecord }
+  | { id: number; op: 'predictPacked'; handle: number; bytes: Uint8Array; ends: Uint32Array }
+  | { id: number; op: 'predictRows'; handle: number; features: Float32Array; rows: number }
+  | { id: number; op: 'probabilities'; handle: number; features: Float32Array; rows: number }
+  | { id: number; op: 'dispose'; handle: number };
+
+export type InferenceReply =
+  | { id: number; op: 'ready'; backend: string }
+  | { id: number; op: 'failed'; reason: RejectionReason | null; message: string }
+  | { id: number; op: 'loaded'; handle: number; loadMs: number; inputLength: number }
+  | ({ id: number; op: 'predictedPacked' } & ChunkPrediction)
+  | { id: number; op: 'predictedRows'; predicted: Int32Array; confidence: Float32Array }
+  | { id: number; op: 'probabilities'; probabilities: Float32Array; classes: number };
+
+type Answer<Op extends InferenceReply['op']> = Extract<InferenceReply, { op: Op }>;
+
+/**
+ * One inference thread, seen from the main thread: it decodes samples, holds models and runs
+ * their tensor calls, so the main thread keeps only Kafka and JSON and the two overlap. Calls are
+ * answered in the order made. Arrays go over by transfer, not by copy.
+ */
+export class InferenceThread {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (reply: InferenceReply) => void; reject: (e: Error) => void }>();
+  private stopping = false;
+
+  constructor(
+    readonly name: string,
+    private readonly settings: InferenceSettings,
+    private readonly onFatal: (e: Error) => void,
+  ) {}
+
+  /** Starts the thread and resolves once its backend is ready. */
+  async start(): Promise<void> {
+    const worker = new Worker(join(__dirname, 'inference-host.js'), { workerData: this.settings, name: this.name });
+    this.worker = worker;
+    const ready = this.expect(0);
+    worker.on('message', (reply: InferenceReply) => {
+      const waiter = this.pending.get(reply.id);
+      if (waiter === undefined) return;
+      this.pending.delete(reply.id);
+      if (reply.op === 'failed') {
+        waiter.reject(reply.reason === null ? new Error(reply.message) : new InferenceRejection(reply.reason, reply.message));
+      } else {
+        waiter.resolve(reply);
+      }
+    });
+    worker.on('error', (e) => this.failAll(new Error(`inference thread ${this.name} failed: ${e.message}`, { cause: e })));
+    worker.on('exit', (code) => {
+      if (!this.stopping) this.failAll(new Error(`inference thread ${this.name} exited with code ${code}`));
+    });
+    const reply = await ready;
+    if (reply.op === 'ready' && reply.backend !== this.settings.backend) {
+      throw new Error(`inference thread ${this.name} runs ${reply.backend}, not ${this.settings.backend}`);
+    }
+  }
+
+  /** Verifies, builds and warms up a record here. Throws ModelRejected with the reason when it cannot serve. */
+  async load(record: ModelRecord): Promise<HostedModel> {
+    let reply: Answer<'loaded'>;
+    try {
+      reply = (await this.call({ id: this.nextId++, op: 'load', record })) as Answer<'loaded'>;
+    } catch (e) {
+      if (e instanceof InferenceRejection) throw new ModelRejected(e.reason, record.name, record.version, e.message);
+      throw e;
+    }
+    const { weights: _w, topology: _t, weightSpecs: _s, signature: _g, ...meta } = record;
+    return { thread: this, handle: reply.handle, record: meta, inputLength: reply.inputLength, loadMs: reply.loadMs };
+  }
+
+  /** Decodes packed sample values and predicts the usable ones with one tensor call. The arrays are handed over. */
+  async predictPacked(model: HostedModel, bytes: Uint8Array, ends: Uint32Array): Promise<ChunkPrediction> {
+    const request: InferenceRequest = { id: this.nextId++, op: 'predictPacked', handle: model.handle, bytes, ends };
+    const {
+      id: _i,
+      op: _o,
+      ...prediction
+    } = (await this.call(request, [bytes.buffer as ArrayBuffer, ends.buffer as ArrayBuffer])) as Answer<'predictedPacked'>;
+    return prediction;
+  }
+
+  /** The class and its probability of each of `rows` rows of normalized features. `features` is handed over. */
+  async predictRows(
+    model: HostedModel,
+    features: Float32Array,
+    rows: number,
+  ): Promise<{ predicted: Int32Array; confidence: Float32Array }> {
+    const reply = (await this.call({ id: this.nextId++, op: 'predictRows', handle: model.handle, features, rows }, [
+      features.buffer as ArrayBuffer,
+    ])) as Answer<'predictedRows'>;
+    return { predicted: reply.predicted, confidence: reply.confidence };
+  }
+
+  /** Every class probability of each of `rows` rows, rows x classes. `features` is handed over. */
+  async probabilities(model: HostedModel, features: Float32Array, rows: number): Promise<{ probabilities: Float32Array; classes: number }> {
+    const reply = (await this.call({ id: this.nextId++, op: 'probabilities', handle: model.handle, features, rows }, [
+      features.buffer as ArrayBuffer,
+    ])) as Answer<'probabilities'>;
+    return { probabilities: reply.probabilities, classes: reply.classes };
+  }
+
+  /** Frees a model; calls already made with it are answered first (the thread works in order). */
+  dispose(model: HostedModel): void {
+    if (this.worker === undefined || this.stopping) return;
+    this.worker.postMessage({ id: this.nextId++, op: 'dispose', handle: model.handle } satisfies InferenceRequest);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.worker?.terminate();
+    this.failAll(new Error(`inference thread ${this.name} stopped`), false);
+  }
+
+  private expect(id: number): Promise<InferenceReply> {
+    return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
+  }
+
+  private call(request: InferenceRequest, transfer: ArrayBuffer[] = []): Promise<InferenceReply> {
+    if (this.worker === undefined || this.stopping) return Promise.reject(new Error(`inference thread ${this.name} is not running`));
+    const answered = this.expect(request.id);
+    this.worker.postMessage(request, transfer);
+    return answered;
+  }
+
+  private failAll(e: Error, fatal = true): void {
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const w of waiting) w.reject(e);
+    if (fatal && !this.stopping) this.onFatal(e);
+  }
+}
+
+/** A model the thread refused, with the reason (the main thread turns it into ModelRejected with the version). */
+class InferenceRejection extends Error {
+  constructor(
+    readonly reason: RejectionReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Two inference threads: the serving version's, and the other, where the next version loads, so a
+ * load (tens of milliseconds for a large model) never holds up the predictions queued behind it.
+ */
+export class InferencePair {
+  readonly threads: readonly [InferenceThread, InferenceThread];
+
+  constructor(settings: InferenceSettings, onFatal: (e: Error) => void) {
+    this.threads = [new InferenceThread('inference-a', settings, onFatal), new InferenceThread('inference-b', settings, onFatal)];
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.start()));
+  }
+
+  /** The thread a new version loads on: not the one `serving` lives on. */
+  besides(serving: InferenceThread | undefined): InferenceThread {
+    return serving === this.threads[0] ? this.threads[1] : this.threads[0];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.stop()));
+  }
+}
