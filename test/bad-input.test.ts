@@ -128,6 +128,41 @@ describe('bad input on a real broker', function () {
     }
   });
 
+  it('dead-letters a run of bad records bigger than the broker takes in one record batch (1 MiB), and keeps predicting', async () => {
+    const names = isolatedNames('deadletter-run');
+    const predictor = new ServiceProcess('predictor', {
+      ...names.env,
+      PREDICTOR_GROUP: names.group,
+      LOG_FILE: join(tempDir('dlr'), 'p.log'),
+      DATA_PARTITIONS: '1',
+    });
+    try {
+      await predictor.waitFor(/reading models/);
+      await publish(names.modelTopic, [await modelRecord(1)]);
+      // 1,500 records of ~830 bytes with a foreign content type: one fetch of 1 MiB holds ~1,200 of
+      // them, and their dead letters (the bytes plus why) need more than one record batch.
+      const headers = { ...sampleCodec.headers(), 'content-type': 'application/x-foreign' };
+      const run = Array.from({ length: 1500 }, (_, i) => ({ key: `bad-${i}`, value: sampleCodec.encode(sample(`bad-${i}`)), headers }));
+      for (let i = 0; i < run.length; i += 250) await produceRaw(names.dataTopic, run.slice(i, i + 250));
+      await produceRaw(
+        names.dataTopic,
+        Array.from({ length: 5 }, (_, i) => ({ key: `good-${i}`, value: sampleCodec.encode(sample(`good-${i}`)), headers: sampleCodec.headers() })),
+      );
+      const predictions = predictionsOf(await readTopic(names.predictionTopic, (r) => r.length >= 5));
+      assert.deepEqual(predictions.map((p) => p.sampleId).sort(), ['good-0', 'good-1', 'good-2', 'good-3', 'good-4']);
+      const dead = await readTopic(names.deadLetterTopic, (r) => r.length >= run.length);
+      assert.equal(dead.length, run.length);
+      assert.deepEqual(
+        dead.map((d) => d.key?.toString()),
+        run.map((r) => r.key),
+        'every bad record dead-lettered once, in order',
+      );
+      assert.ok(dead.every((d) => d.headers['deadletter-reason'] === 'unknown-content-type'));
+    } finally {
+      assert.equal(await predictor.stop(), 0);
+    }
+  });
+
   it('rejects bad models with a logged reason and a metric, serving the last good one meanwhile', async () => {
     const names = isolatedNames('badmodel');
     const common = names.env;
