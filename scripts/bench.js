@@ -903,6 +903,10 @@ async function main() {
   const started = Date.now();
   // Other work on the machine skews every figure: the load is recorded with them.
   const loadAtStart = os.loadavg()[0] ?? 0;
+  // The predictor's default (one thread per core but one, left to Kafka and JSON); set before native
+  // TensorFlow starts, so the ceiling runs the model as the predictor does (the predictor inherits it).
+  process.env['TF_NUM_INTRAOP_THREADS'] ??= String(Math.max(1, os.availableParallelism() - 1));
+  const tfThreads = Number(process.env['TF_NUM_INTRAOP_THREADS']);
   const choice = await shared.selectBackend(options.backend);
   const backend = choice.backend;
   const served = `${PLANS.served.kind}:${PLANS.served.widths.join('-')}`;
@@ -951,7 +955,7 @@ async function main() {
   const rows = [
     {
       id: 'inference-ceiling',
-      figure: `inference ceiling: ${served}, batch ${BATCH}, in-process, no I/O`,
+      figure: `inference ceiling: ${served}, batch ${BATCH}, in-process, no I/O${backend === 'tensorflow' ? `, ${tfThreads} TF thread(s)` : ''}`,
       value: inference,
       unit: 'samples/s',
     },

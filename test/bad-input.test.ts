@@ -146,7 +146,11 @@ describe('bad input on a real broker', function () {
       for (let i = 0; i < run.length; i += 250) await produceRaw(names.dataTopic, run.slice(i, i + 250));
       await produceRaw(
         names.dataTopic,
-        Array.from({ length: 5 }, (_, i) => ({ key: `good-${i}`, value: sampleCodec.encode(sample(`good-${i}`)), headers: sampleCodec.headers() })),
+        Array.from({ length: 5 }, (_, i) => ({
+          key: `good-${i}`,
+          value: sampleCodec.encode(sample(`good-${i}`)),
+          headers: sampleCodec.headers(),
+        })),
       );
       const predictions = predictionsOf(await readTopic(names.predictionTopic, (r) => r.length >= 5));
       assert.deepEqual(predictions.map((p) => p.sampleId).sort(), ['good-0', 'good-1', 'good-2', 'good-3', 'good-4']);
