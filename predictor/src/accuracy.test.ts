@@ -72,6 +72,20 @@ describe('AccuracyLedger', () => {
     assert.equal(scored.overall.value, 1);
     assert.equal(ledger.committed.overall.predictions, 0);
   });
+
+  it('never numbers two predictions alike: a batch abandoned after a later one scored leaves a gap instead', () => {
+    const ledger = new AccuracyLedger();
+    const early = ledger.open();
+    ledger.record(early, 'm:1', true); // 1
+    ledger.record(early, 'm:1', true); // 2
+    const late = ledger.open();
+    assert.equal(ledger.record(late, 'm:1', true).overall.predictions, 3);
+    ledger.abandon(early); // its numbers 1 and 2 stay taken: 3 is already out
+    ledger.commit(late);
+    const next = ledger.open();
+    assert.equal(ledger.record(next, 'm:1', true).overall.predictions, 4);
+    assert.equal(ledger.committed.overall.predictions, 1, 'only the delivered prediction counts as done');
+  });
 });
 
 describe('WindowAccuracy', () => {

@@ -64,13 +64,15 @@ export class AccuracyBook {
 /**
  * Running accuracy for batches whose delivery may fail. Each prediction is numbered from the
  * provisional book (committed plus the batches in flight); a batch's tallies join the committed
- * book when it is delivered, and leave the provisional one if it is not (its records were never
- * visible). Batches in flight at once (none today: one partition batch at a time) would still
- * never reuse a count.
+ * book when it is delivered. An undelivered batch (its records were never visible) leaves the
+ * provisional book only if no batch scored after it: otherwise taking it out would hand that
+ * batch's numbers out again, so its tallies stay, as a gap in the numbering. Numbers never repeat.
  */
 export class AccuracyLedger {
   readonly committed = new AccuracyBook();
   private readonly provisional = new AccuracyBook();
+  /** The batch whose predictions hold the highest numbers, while it is undecided. */
+  private lastScored: AccuracyBook | null = null;
 
   /** A batch's own tallies, to commit or abandon as one. */
   open(): AccuracyBook {
@@ -80,15 +82,19 @@ export class AccuracyLedger {
   /** Scores one prediction of a batch; returns the provisional running figures to write in its record. */
   record(batch: AccuracyBook, modelKey: string, correct: boolean | null): { overall: RunningAccuracy; model: RunningAccuracy } {
     batch.record(modelKey, correct);
+    this.lastScored = batch;
     return this.provisional.record(modelKey, correct);
   }
 
   commit(batch: AccuracyBook): void {
     this.committed.merge(batch, 1);
+    if (this.lastScored === batch) this.lastScored = null;
   }
 
   abandon(batch: AccuracyBook): void {
+    if (this.lastScored !== batch) return;
     this.provisional.merge(batch, -1);
+    this.lastScored = null;
   }
 }
 

@@ -114,7 +114,23 @@ describe('inference threads', function () {
     await assert.rejects(thread.predictRows(hosted, new Float32Array(784), 1), /no model with handle/);
   });
 
-  it('loads each new version on the thread the serving one is not on', () => {
+  it('when a thread dies, fails the calls waiting on it and every later call at once, and tells the service', async () => {
+    const told: Error[] = [];
+    const doomed = new InferenceThread('doomed', { backend: 'cpu', contract, maxModelBytes: 1 << 26, trustedKeys: new Map() }, (e) =>
+      told.push(e),
+    );
+    await doomed.start();
+    const hosted = await doomed.load(await record(5));
+    const waiting = doomed.predictRows(hosted, new Float32Array(784), 1);
+    // Killed from outside, as a crash would: not through stop().
+    await (doomed as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await assert.rejects(waiting, /inference thread doomed exited/);
+    await assert.rejects(doomed.predictRows(hosted, new Float32Array(784), 1), /inference thread doomed is not running/);
+    assert.equal(told.length, 1);
+    assert.match(told[0]?.message ?? '', /exited with code 1/);
+  });
+
+  it('loads each new version on the thread the next version is not on', () => {
     const pair = new InferencePair({ backend: 'cpu', contract, maxModelBytes: 1, trustedKeys: new Map() }, () => undefined);
     const [a, b] = pair.threads;
     assert.equal(pair.besides(undefined), a);

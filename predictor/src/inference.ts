@@ -76,9 +76,9 @@ export class InferenceThread {
         waiter.resolve(reply);
       }
     });
-    worker.on('error', (e) => this.failAll(new Error(`inference thread ${this.name} failed: ${e.message}`, { cause: e })));
+    worker.on('error', (e) => this.died(new Error(`inference thread ${this.name} failed: ${e.message}`, { cause: e })));
     worker.on('exit', (code) => {
-      if (!this.stopping) this.failAll(new Error(`inference thread ${this.name} exited with code ${code}`));
+      if (!this.stopping) this.died(new Error(`inference thread ${this.name} exited with code ${code}`));
     });
     const reply = await ready;
     if (reply.op === 'ready' && reply.backend !== this.settings.backend) {
@@ -88,9 +88,15 @@ export class InferenceThread {
 
   /** Verifies, builds and warms up a record here. Throws ModelRejected with the reason when it cannot serve. */
   async load(record: ModelRecord): Promise<HostedModel> {
+    // Weights and signature in buffers of their own, handed over: they may be views into a whole fetched
+    // batch, which posting a view would copy entirely.
+    const weights = new Uint8Array(record.weights);
+    const signature = record.signature === null ? null : new Uint8Array(record.signature);
+    const transfer = [weights.buffer, ...(signature === null ? [] : [signature.buffer])];
     let reply: Answer<'loaded'>;
     try {
-      reply = (await this.call({ id: this.nextId++, op: 'load', record })) as Answer<'loaded'>;
+      const copy = { ...record, weights: weights as Buffer, signature: signature as Buffer | null };
+      reply = (await this.call({ id: this.nextId++, op: 'load', record: copy }, transfer)) as Answer<'loaded'>;
     } catch (e) {
       if (e instanceof InferenceRejection) throw new ModelRejected(e.reason, record.name, record.version, e.message);
       throw e;
@@ -139,7 +145,7 @@ export class InferenceThread {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.worker?.terminate();
-    this.failAll(new Error(`inference thread ${this.name} stopped`), false);
+    this.failAll(new Error(`inference thread ${this.name} stopped`));
   }
 
   private expect(id: number): Promise<InferenceReply> {
@@ -153,11 +159,17 @@ export class InferenceThread {
     return answered;
   }
 
-  private failAll(e: Error, fatal = true): void {
+  /** The thread is gone: every call waiting fails, later calls fail at once, and the service is told. */
+  private died(e: Error): void {
+    this.worker = undefined;
+    this.failAll(e);
+    if (!this.stopping) this.onFatal(e);
+  }
+
+  private failAll(e: Error): void {
     const waiting = [...this.pending.values()];
     this.pending.clear();
     for (const w of waiting) w.reject(e);
-    if (fatal && !this.stopping) this.onFatal(e);
   }
 }
 
@@ -186,9 +198,9 @@ export class InferencePair {
     await Promise.all(this.threads.map((t) => t.start()));
   }
 
-  /** The thread a new version loads on: not the one `serving` lives on. */
-  besides(serving: InferenceThread | undefined): InferenceThread {
-    return serving === this.threads[0] ? this.threads[1] : this.threads[0];
+  /** The thread a new version loads on: not the one `next` (the version that takes the next batch) lives on. */
+  besides(next: InferenceThread | undefined): InferenceThread {
+    return next === this.threads[0] ? this.threads[1] : this.threads[0];
   }
 
   async stop(): Promise<void> {

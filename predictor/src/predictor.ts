@@ -278,9 +278,12 @@ export class Predictor implements ServingApi {
     }
   }
 
-  /** Verifies, loads and warms up a version on the inference thread the serving one is not on, so serving goes on meanwhile. */
+  /**
+   * Verifies, loads and warms up a version on the inference thread that the version taking the next
+   * batch is not on, so predicting goes on meanwhile.
+   */
   private async load(record: ModelRecord): Promise<ModelVersion<HostedModel>> {
-    const thread = this.parts.inference.besides(this.registry.servingVersion?.model.thread);
+    const thread = this.parts.inference.besides(this.registry.nextVersion?.model.thread);
     return { name: record.name, version: record.version, model: await thread.load(record) };
   }
 

@@ -17,6 +17,21 @@ describe('TurnQueue', () => {
     assert.deepEqual(order, ['first', 'second', 'third']);
   });
 
+  it('keeps a later place waiting for an earlier one even when the place between them is done first', async () => {
+    const turns = new TurnQueue();
+    const first = turns.take();
+    const middle = turns.take();
+    const last = turns.take();
+    middle.done(); // e.g. a batch that failed before its ordered step
+    let lastWent = false;
+    void last.ready.then(() => (lastWent = true));
+    await sleep(5);
+    assert.equal(lastWent, false, 'the first place is not done yet');
+    first.done();
+    await last.ready;
+    assert.equal(lastWent, true);
+  });
+
   it('lets the line move on past a place whose work failed, once it is done', async () => {
     const turns = new TurnQueue();
     const failed = turns.take();

@@ -15,15 +15,16 @@ export class TurnQueue {
   /** Takes the next place in line. */
   take(): Turn {
     const ready = this.last;
-    let done!: () => void;
-    this.last = new Promise<void>((resolve) => (done = resolve));
+    let finish!: () => void;
+    this.last = new Promise<void>((resolve) => (finish = resolve));
     let called = false;
     return {
       ready,
       done: () => {
         if (called) return;
         called = true;
-        done();
+        // A place done early (its batch failed or had nothing to do) still lets the next go only after the earlier ones.
+        void ready.then(finish);
       },
     };
   }
