@@ -1,29 +1,13 @@
 import assert from 'node:assert/strict';
-import { ModelRejected, modelToRecord, sampleCodec, selectBackend, tf, type ModelRecord, type SampleRecord } from '@hotswap/shared';
+import { ModelRejected, sampleCodec, selectBackend, type ModelRecord, type SampleRecord } from '@hotswap/shared';
 import { packChunk } from './batch';
+import { smallModelRecord } from './model-fixture';
 import { InferencePair, InferenceThread } from './inference';
 import { loadServable, predictBatch } from './loader';
 
 const contract = { featureShape: [28, 28], classCount: 10 };
 
-async function record(version: number): Promise<ModelRecord> {
-  const model = tf.sequential({
-    layers: [tf.layers.dense({ inputShape: [784], units: 16, activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })],
-  });
-  const out = await modelToRecord(model, {
-    name: 'threads',
-    version,
-    createdAt: 0,
-    dataset: 'fashion-mnist',
-    architecture: 'mlp(16)',
-    inputShape: [784],
-    classNames: '0123456789'.split(''),
-    backend: 'cpu',
-    metrics: { accuracy: 0, loss: 0, testSamples: 0, trainSamples: 0, epochs: 0, trainSeconds: 0 },
-  });
-  model.dispose();
-  return out;
-}
+const record = (v: number): Promise<ModelRecord> => smallModelRecord('threads', v);
 
 function sampleValue(i: number, over: Partial<SampleRecord> = {}): { value: Buffer; headers: Record<string, string> } {
   const features = Buffer.alloc(784);

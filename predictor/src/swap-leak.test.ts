@@ -1,28 +1,12 @@
 import assert from 'node:assert/strict';
-import { modelToRecord, selectBackend, tf, type ModelRecord } from '@hotswap/shared';
+import { selectBackend, tf, type ModelRecord } from '@hotswap/shared';
+import { smallModelRecord } from './model-fixture';
 import { loadServable, predictBatch, type ServableModel } from './loader';
 import { ModelRegistry } from './registry';
 
 const contract = { featureShape: [28, 28], classCount: 10 };
 
-async function version(v: number): Promise<ModelRecord> {
-  const model = tf.sequential({
-    layers: [tf.layers.dense({ inputShape: [784], units: 16, activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })],
-  });
-  const record = await modelToRecord(model, {
-    name: 'leak',
-    version: v,
-    createdAt: 0,
-    dataset: 'fashion-mnist',
-    architecture: 'mlp(16)',
-    inputShape: [784],
-    classNames: '0123456789'.split(''),
-    backend: 'cpu',
-    metrics: { accuracy: 0, loss: 0, testSamples: 0, trainSamples: 0, epochs: 0, trainSeconds: 0 },
-  });
-  model.dispose();
-  return record;
-}
+const version = (v: number): Promise<ModelRecord> => smallModelRecord('leak', v);
 
 describe('hot swap memory', function () {
   this.timeout(120_000);
