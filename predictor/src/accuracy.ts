@@ -64,9 +64,10 @@ export class AccuracyBook {
 /**
  * Running accuracy for batches whose delivery may fail. Each prediction is numbered from the
  * provisional book (committed plus the batches in flight); a batch's tallies join the committed
- * book when it is delivered. An undelivered batch (its records were never visible) leaves the
- * provisional book only if no batch scored after it: otherwise taking it out would hand that
- * batch's numbers out again, so its tallies stay, as a gap in the numbering. Numbers never repeat.
+ * book when it is delivered. An undelivered batch leaves the provisional book only when its
+ * records surely never became visible (it failed before any write) and no batch scored after it;
+ * otherwise its numbers could be handed out again, so its tallies stay, as a gap in the
+ * numbering. Numbers never repeat; the committed book counts delivered predictions only.
  */
 export class AccuracyLedger {
   readonly committed = new AccuracyBook();
@@ -91,8 +92,9 @@ export class AccuracyLedger {
     if (this.lastScored === batch) this.lastScored = null;
   }
 
-  abandon(batch: AccuracyBook): void {
-    if (this.lastScored !== batch) return;
+  /** A batch that was not delivered; `written` when any of its writes may have reached the broker. */
+  abandon(batch: AccuracyBook, written: boolean): void {
+    if (written || this.lastScored !== batch) return;
     this.provisional.merge(batch, -1);
     this.lastScored = null;
   }

@@ -86,6 +86,8 @@ interface BatchOutput {
   rejected: SampleRejection[];
   /** Request/reply answers by reply topic. */
   replies: Map<string, OutboundRecord[]>;
+  /** Set once delivery began: from then on some of the output may be visible, even if delivery fails. */
+  written: boolean;
 }
 
 /** What a prediction record repeats of its sample. */
@@ -132,6 +134,9 @@ export class Predictor implements ServingApi {
   private readonly controlWaiters = new Map<string, () => void>();
   /** The pin last warned about as unmet, so the warning is logged once per pin. */
   private unmetPinLogged: number | null = null;
+  /** The first load after the model topic was read, and the start of consuming data after it. */
+  private catchingUp: Promise<void> = Promise.resolve();
+  private stopping = false;
   /** Batches in flight score their predictions, and then count them, in the order they were fetched. */
   private readonly scoringTurns = new TurnQueue();
   private readonly countingTurns = new TurnQueue();
@@ -172,7 +177,9 @@ export class Predictor implements ServingApi {
       (record) => this.onModelRecord(record),
       () => {
         this.caughtUp = true;
-        void this.afterCatchUp().catch((e: Error) => this.parts.onFatal(e));
+        this.catchingUp = this.afterCatchUp().catch((e: Error) => {
+          if (!this.stopping) this.parts.onFatal(e);
+        });
       },
     );
     logger.info(`reading models of ${this.settings.modelName} from ${this.settings.modelTopic}`);
@@ -298,7 +305,7 @@ export class Predictor implements ServingApi {
   }
 
   private async startDataWhenReady(): Promise<void> {
-    if (this.dataStarted || !this.registry.hasModel) return;
+    if (this.stopping || this.dataStarted || !this.registry.hasModel) return;
     this.dataStarted = true;
     const consumer = this.parts.kafka.consumer({
       groupId: this.settings.groupId,
@@ -355,6 +362,7 @@ export class Predictor implements ServingApi {
       deadLetters: [],
       rejected: [],
       replies: new Map(),
+      written: false,
     };
     let last: string | undefined;
     try {
@@ -368,7 +376,7 @@ export class Predictor implements ServingApi {
       await counting.ready;
       // Not delivered: these predictions were never visible; take them out of the running figures.
       if (last === undefined) {
-        this.accuracy.abandon(output.tally);
+        this.accuracy.abandon(output.tally, output.written);
         counting.done();
       }
     }
@@ -390,17 +398,13 @@ export class Predictor implements ServingApi {
 
   /** Predicts a fetched batch into `output` and delivers it; the last offset delivered, or undefined if nothing was. */
   private async predictAndDeliver(batch: InboundBatch, output: BatchOutput, scoring: Turn): Promise<string | undefined> {
-    if (batch.topic === this.settings.requestTopic) {
-      if (!batch.isActive()) return undefined;
-      try {
-        await this.answerRequests(batch.records, output, scoring);
-      } finally {
-        // Also when there was nothing to score: delivery must not hold up the next batch's scoring.
-        scoring.done();
-      }
-    } else {
-      const lease = this.registry.acquire();
-      try {
+    // Leased before anything is awaited, so batches also take versions in fetch order.
+    const lease = this.registry.acquire();
+    try {
+      if (batch.topic === this.settings.requestTopic) {
+        if (!batch.isActive()) return undefined;
+        await this.answerRequests(batch.records, output, scoring, lease);
+      } else {
         const { model } = lease.version;
         const chunks = chunk(batch.records, this.settings.batchSize).map((records) => {
           const packed = packChunk(records);
@@ -413,14 +417,16 @@ export class Predictor implements ServingApi {
         await scoring.ready;
         const now = Date.now();
         chunks.forEach(({ packed }, i) => this.scoreChunk(lease, packed, predictions[i] ?? null, now, output));
-        scoring.done();
-      } finally {
-        this.registry.release(lease);
       }
-      await batch.heartbeat();
+    } finally {
+      // Also when there was nothing to score: delivery must not hold up the next batch's scoring.
+      scoring.done();
+      this.registry.release(lease);
     }
+    await batch.heartbeat();
     const last = batch.records[batch.records.length - 1]?.offset;
     if (last === undefined || !batch.isActive()) return undefined;
+    output.written = true;
     await this.parts.delivery.deliver(
       {
         writes: [
@@ -515,7 +521,7 @@ export class Predictor implements ServingApi {
    * Answers a fetched run of request records: one reply each, to the topic its headers name, with
    * every sample predicted by one version. A record with no usable reply address is dead-lettered.
    */
-  private async answerRequests(records: InboundRecord[], output: BatchOutput, scoring: Turn): Promise<void> {
+  private async answerRequests(records: InboundRecord[], output: BatchOutput, scoring: Turn, lease: Lease<HostedModel>): Promise<void> {
     const requests: AddressedRequest[] = [];
     for (const source of records) {
       const correlationId = source.headers[HEADER_CORRELATION_ID];
@@ -580,63 +586,57 @@ export class Predictor implements ServingApi {
       if (problem === null) item.row = rows.count - 1;
       else item.error = `${problem.reason}: ${problem.detail}`;
     }
-    const lease = this.registry.acquire();
-    try {
-      const { model } = lease.version;
-      const length = rows.features.length / Math.max(1, rows.count);
-      const predicted = new Int32Array(rows.count);
-      const confidence = new Float32Array(rows.count);
-      const calls: Promise<void>[] = [];
-      for (let start = 0; start < rows.count; start += this.settings.batchSize) {
-        const n = Math.min(this.settings.batchSize, rows.count - start);
-        // A copy per call: its buffer is handed over to the thread.
-        const features = rows.features.slice(start * length, (start + n) * length);
-        calls.push(
-          model.thread.predictRows(model, features, n).then((result) => {
-            this.parts.metrics.tensorCall(n);
-            predicted.set(result.predicted, start);
-            confidence.set(result.confidence, start);
-          }),
-        );
-      }
-      await Promise.all(calls);
-      await scoring.ready;
-      const now = Date.now();
-      for (const request of requests) {
-        const items: ReplyItem[] = request.items.map(({ sample, row, error }) => {
-          if (row === null || sample === null) return { sampleId: sample?.sampleId ?? null, error: error ?? 'not predicted' };
-          const p = this.scored(lease, sample, request.source, predicted[row] as number, confidence[row] as number, now, output);
-          return {
-            sampleId: p.sampleId,
-            predicted: p.predicted,
-            predictedClass: p.predictedClass,
-            confidence: p.confidence,
-            label: p.label,
-            correct: p.correct,
-          };
-        });
-        const predictedAny = items.some((i) => !('error' in i));
-        const reply: PredictionReply = {
-          correlationId: request.correlationId,
-          requestId: request.requestId,
-          model: predictedAny ? { name: lease.version.name, version: lease.version.version } : null,
-          predictions: items,
-          error: request.error,
-          requestCreatedAt: request.requestCreatedAt,
-          repliedAt: now,
-          predictor: REPLICA,
+    const { model } = lease.version;
+    const length = rows.features.length / Math.max(1, rows.count);
+    const predicted = new Int32Array(rows.count);
+    const confidence = new Float32Array(rows.count);
+    const calls: Promise<void>[] = [];
+    for (let start = 0; start < rows.count; start += this.settings.batchSize) {
+      const n = Math.min(this.settings.batchSize, rows.count - start);
+      // A copy per call: its buffer is handed over to the thread.
+      const features = rows.features.slice(start * length, (start + n) * length);
+      calls.push(
+        model.thread.predictRows(model, features, n).then((result) => {
+          this.parts.metrics.tensorCall(n);
+          predicted.set(result.predicted, start);
+          confidence.set(result.confidence, start);
+        }),
+      );
+    }
+    await Promise.all(calls);
+    await scoring.ready;
+    const now = Date.now();
+    for (const request of requests) {
+      const items: ReplyItem[] = request.items.map(({ sample, row, error }) => {
+        if (row === null || sample === null) return { sampleId: sample?.sampleId ?? null, error: error ?? 'not predicted' };
+        const p = this.scored(lease, sample, request.source, predicted[row] as number, confidence[row] as number, now, output);
+        return {
+          sampleId: p.sampleId,
+          predicted: p.predicted,
+          predictedClass: p.predictedClass,
+          confidence: p.confidence,
+          label: p.label,
+          correct: p.correct,
         };
-        const replies = output.replies.get(request.replyTopic) ?? [];
-        replies.push({
-          key: request.correlationId,
-          value: JSON.stringify(reply),
-          headers: { ...PREDICTION_HEADERS, [HEADER_CORRELATION_ID]: request.correlationId },
-        });
-        output.replies.set(request.replyTopic, replies);
-      }
-      scoring.done();
-    } finally {
-      this.registry.release(lease);
+      });
+      const predictedAny = items.some((i) => !('error' in i));
+      const reply: PredictionReply = {
+        correlationId: request.correlationId,
+        requestId: request.requestId,
+        model: predictedAny ? { name: lease.version.name, version: lease.version.version } : null,
+        predictions: items,
+        error: request.error,
+        requestCreatedAt: request.requestCreatedAt,
+        repliedAt: now,
+        predictor: REPLICA,
+      };
+      const replies = output.replies.get(request.replyTopic) ?? [];
+      replies.push({
+        key: request.correlationId,
+        value: JSON.stringify(reply),
+        headers: { ...PREDICTION_HEADERS, [HEADER_CORRELATION_ID]: request.correlationId },
+      });
+      output.replies.set(request.replyTopic, replies);
     }
   }
 
@@ -802,10 +802,13 @@ export class Predictor implements ServingApi {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.progressTimer);
-    // Data first: the current batch finishes and its offsets commit before we leave the group.
-    await this.dataConsumer?.disconnect();
+    // Models first, and a first load still running: neither may start consuming data once stopping.
     await this.modelFeed?.disconnect();
+    await this.catchingUp;
+    // Batches being delivered finish and commit; the others are read again by the partition's next owner.
+    await this.dataConsumer?.disconnect();
     await (await this.controlProducer?.catch(() => undefined))?.disconnect();
     await this.parts.delivery.stop();
     this.registry.clear();
