@@ -1,9 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  BodyServer,
   HttpRefusal,
-  closeGracefully,
   declaredLength,
-  listen,
   parseLabelledCsv,
   readBody,
   sendJson,
@@ -50,7 +49,10 @@ const CANCEL_WAIT_MS = 10_000;
  * it, DELETE cancels it. Every answer is JSON; errors are `{"error": "..."}`.
  */
 export class TrainingApi {
-  private server: Server | undefined;
+  private readonly http = new BodyServer(
+    (req, res) => void this.handle(req, res),
+    (req) => (declaredLength(req) ?? 0) <= this.settings.maxBodyBytes,
+  );
 
   constructor(
     private readonly parts: TrainingApiParts,
@@ -58,23 +60,13 @@ export class TrainingApi {
   ) {}
 
   /** Listens; resolves with the port. */
-  async start(): Promise<number> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    // A client that asks before sending a large body (curl does above 1 MB) hears 413 before it sends it.
-    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-      if ((declaredLength(req) ?? 0) <= this.settings.maxBodyBytes) res.writeContinue();
-      void this.handle(req, res);
-    });
-    this.server = server;
-    return listen(server, this.settings.port, this.settings.host);
+  start(): Promise<number> {
+    return this.http.start(this.settings.port, this.settings.host);
   }
 
-  /** Stops accepting, lets requests in flight finish (idle keep-alive connections close at once). */
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (server === undefined) return;
-    this.server = undefined;
-    await closeGracefully(server);
+  /** Stops accepting, lets requests in flight finish. */
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

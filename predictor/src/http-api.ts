@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { HttpRefusal, closeGracefully, declaredLength, listen, readBody, sendJson, type Logger } from '@hotswap/shared';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyServer, HttpRefusal, declaredLength, readBody, sendJson, type Logger } from '@hotswap/shared';
 import type { HttpApiMetrics } from './http-metrics';
 import { parseRoute, parseVersion, type ModelRoute } from './http-routes';
 import { InstancesRefused, parsePredictBody, type ParsedInstances } from './instances';
@@ -36,7 +36,10 @@ const MANAGEMENT_FIELDS = ['version', 'requested_by', 'reason'];
  * `{"error": "..."}` with a status that says what kind of error it is.
  */
 export class HttpApi {
-  private server: Server | undefined;
+  private readonly http = new BodyServer(
+    (req, res) => this.serve(req, res),
+    (req) => this.declaredTooLarge(req) === null,
+  );
 
   constructor(
     private readonly serving: ServingApi,
@@ -46,23 +49,13 @@ export class HttpApi {
   ) {}
 
   /** Listens; resolves with the port. */
-  async start(): Promise<number> {
-    const server = createServer((req, res) => this.serve(req, res));
-    // A client that asks before sending a large body (curl does above 1 MB) is told 413 before it sends it.
-    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-      if (this.declaredTooLarge(req) === null) res.writeContinue();
-      this.serve(req, res);
-    });
-    this.server = server;
-    return listen(server, this.settings.port, this.settings.host);
+  start(): Promise<number> {
+    return this.http.start(this.settings.port, this.settings.host);
   }
 
-  /** Stops accepting, lets requests in flight finish (closing idle keep-alive connections at once). */
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (server === undefined) return;
-    this.server = undefined;
-    await closeGracefully(server);
+  /** Stops accepting, lets requests in flight finish. */
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   private serve(req: IncomingMessage, res: ServerResponse): void {

@@ -2,7 +2,7 @@
 // thread is left with Kafka and JSON and the two run at once. Requests are handled one at a time,
 // in arrival order, so a model is never disposed under a prediction asked for before.
 import { parentPort, workerData } from 'node:worker_threads';
-import { ModelRejected, selectBackend, type BackendPreference, type ModelRecord } from '@hotswap/shared';
+import { ConfigError, ModelRejected, selectBackend, type ModelRecord } from '@hotswap/shared';
 import { decodePacked } from './batch';
 import type { InferenceReply, InferenceRequest, InferenceSettings } from './inference';
 import { loadServable, predictBatch, predictProbabilities, type ServableModel } from './loader';
@@ -76,7 +76,7 @@ async function handle(request: InferenceRequest): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const choice = await selectBackend(settings.backend as BackendPreference);
+  const choice = await selectBackend(settings.backend);
   let queue = Promise.resolve();
   port?.on('message', (request: InferenceRequest) => {
     queue = queue.then(() =>
@@ -90,7 +90,16 @@ async function main(): Promise<void> {
       ),
     );
   });
-  reply({ id: 0, op: 'ready', backend: choice.backend });
+  reply({ id: 0, op: 'ready', ...choice });
 }
 
-main().catch((e: Error) => reply({ id: 0, op: 'failed', reason: null, message: `TensorFlow backend ${settings.backend}: ${e.message}` }));
+main().catch((e: Error) => {
+  const config = e instanceof ConfigError ? { setting: e.setting, value: e.value, expected: e.expected } : undefined;
+  reply({
+    id: 0,
+    op: 'failed',
+    reason: null,
+    message: `TensorFlow backend ${settings.backend}: ${e.message}`,
+    ...(config === undefined ? {} : { config }),
+  });
+});

@@ -1,13 +1,21 @@
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ModelRejected, type DataContract, type ModelRecord, type RejectionReason } from '@hotswap/shared';
+import {
+  ConfigError,
+  ModelRejected,
+  type BackendChoice,
+  type BackendPreference,
+  type DataContract,
+  type ModelRecord,
+  type RejectionReason,
+} from '@hotswap/shared';
 import type { DecodedChunk } from './batch';
 
 /** What an inference thread is started with. */
 export interface InferenceSettings {
-  /** The backend the main thread chose (and logged): every thread uses the same. */
-  backend: string;
+  /** TF_BACKEND: each thread picks its backend as selectBackend does; the pair checks they agree. */
+  backend: BackendPreference;
   contract: DataContract;
   maxModelBytes: number;
   /** Public keys by id; empty means signatures are not checked. */
@@ -35,8 +43,14 @@ export type InferenceRequest =
   | { id: number; op: 'dispose'; handle: number };
 
 export type InferenceReply =
-  | { id: number; op: 'ready'; backend: string }
-  | { id: number; op: 'failed'; reason: RejectionReason | null; message: string }
+  | ({ id: number; op: 'ready' } & BackendChoice)
+  | {
+      id: number;
+      op: 'failed';
+      reason: RejectionReason | null;
+      message: string;
+      config?: { setting: string; value: string; expected: string };
+    }
   | { id: number; op: 'loaded'; handle: number; loadMs: number; inputLength: number }
   | ({ id: number; op: 'predictedPacked' } & ChunkPrediction)
   | { id: number; op: 'predictedRows'; predicted: Int32Array; confidence: Float32Array }
@@ -61,8 +75,8 @@ export class InferenceThread {
     private readonly onFatal: (e: Error) => void,
   ) {}
 
-  /** Starts the thread and resolves once its backend is ready. */
-  async start(): Promise<void> {
+  /** Starts the thread and resolves with the backend it chose, once it is ready. Throws ConfigError for a TF_BACKEND it cannot run. */
+  async start(): Promise<BackendChoice> {
     const worker = new Worker(join(__dirname, 'inference-host.js'), { workerData: this.settings, name: this.name });
     this.worker = worker;
     const ready = this.expect(0);
@@ -70,7 +84,9 @@ export class InferenceThread {
       const waiter = this.pending.get(reply.id);
       if (waiter === undefined) return;
       this.pending.delete(reply.id);
-      if (reply.op === 'failed') {
+      if (reply.op === 'failed' && reply.config !== undefined) {
+        waiter.reject(new ConfigError(reply.config.setting, reply.config.value, reply.config.expected));
+      } else if (reply.op === 'failed') {
         waiter.reject(reply.reason === null ? new Error(reply.message) : new InferenceRejection(reply.reason, reply.message));
       } else {
         waiter.resolve(reply);
@@ -80,10 +96,8 @@ export class InferenceThread {
     worker.on('exit', (code) => {
       if (!this.stopping) this.died(new Error(`inference thread ${this.name} exited with code ${code}`));
     });
-    const reply = await ready;
-    if (reply.op === 'ready' && reply.backend !== this.settings.backend) {
-      throw new Error(`inference thread ${this.name} runs ${reply.backend}, not ${this.settings.backend}`);
-    }
+    const { backend, reason } = (await ready) as Answer<'ready'>;
+    return { backend, reason };
   }
 
   /** Verifies, builds and warms up a record here. Throws ModelRejected with the reason when it cannot serve. */
@@ -194,8 +208,13 @@ export class InferencePair {
     this.threads = [new InferenceThread('inference-a', settings, onFatal), new InferenceThread('inference-b', settings, onFatal)];
   }
 
-  async start(): Promise<void> {
-    await Promise.all(this.threads.map((t) => t.start()));
+  /** Starts both threads; resolves with the backend they run (the same, or it throws). */
+  async start(): Promise<BackendChoice> {
+    const [a, b] = await Promise.all(this.threads.map((t) => t.start()));
+    if (a === undefined || b === undefined || a.backend !== b.backend) {
+      throw new Error(`inference threads chose different TensorFlow backends: ${a?.backend} and ${b?.backend}`);
+    }
+    return a;
   }
 
   /** The thread a new version loads on: not the one `next` (the version that takes the next batch) lives on. */

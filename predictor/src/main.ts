@@ -15,7 +15,6 @@ import {
   requestTopicSpec,
   readConfig,
   runMain,
-  selectBackend,
 } from '@hotswap/shared';
 import { AccuracyLog } from './accuracy-log';
 import { SAMPLE_REJECTIONS } from './batch';
@@ -34,9 +33,14 @@ runMain('predictor', async (onFatal) => {
   // Read by native TensorFlow when it starts: set before any thread loads it.
   const tfThreads = cfg.tfThreads === 0 ? Math.max(1, availableParallelism() - 1) : cfg.tfThreads;
   process.env['TF_NUM_INTRAOP_THREADS'] = String(tfThreads);
-  const choice = await selectBackend(cfg.backend);
+  const trustedKeys = readTrustedKeys(cfg.trustedKeys);
+  const data = dataContractFor(cfg.dataset);
+  // TensorFlow lives in the inference threads only: the main thread never loads a backend.
+  const inference = new InferencePair({ backend: cfg.backend, contract: data, maxModelBytes: cfg.maxModelBytes, trustedKeys }, onFatal);
+  const choice = await inference.start();
   const threads = choice.backend === 'tensorflow' ? `, ${tfThreads} thread(s) per tensor call` : '';
   logger.info(`TensorFlow.js backend: ${choice.backend} (${choice.reason})${threads}`);
+  logger.info(`inference threads: ${inference.threads.map((t) => t.name).join(', ')} (each new version loads on the one not serving)`);
 
   const kafka = new KafkaClient(kafkaConnectionSettings(cfg), logger);
   const created = await kafka.waitForTopics([
@@ -48,7 +52,6 @@ runMain('predictor', async (onFatal) => {
   ]);
   if (created.length > 0) logger.info(`created topics: ${created.join(', ')}`);
 
-  const trustedKeys = readTrustedKeys(cfg.trustedKeys);
   if (trustedKeys.size === 0) {
     logger.warn('model signatures are NOT checked: set TRUSTED_KEYS to the public keys of your modelgenerators');
   } else {
@@ -57,10 +60,6 @@ runMain('predictor', async (onFatal) => {
   const registry = createRegistry('predictor');
   // {hostname} lets replicas that share a mounted folder each keep a file of their own.
   const logFile = cfg.logFile.replace('{hostname}', hostname());
-  const data = dataContractFor(cfg.dataset);
-  const inference = new InferencePair({ backend: choice.backend, contract: data, maxModelBytes: cfg.maxModelBytes, trustedKeys }, onFatal);
-  await inference.start();
-  logger.info(`inference threads: ${inference.threads.map((t) => t.name).join(', ')} (each new version loads on the one not serving)`);
   const accuracyLog = new AccuracyLog(logFile, cfg.logEvery, { maxBytes: cfg.logMaxBytes, maxFiles: cfg.logMaxFiles });
   const predictor = new Predictor(
     {

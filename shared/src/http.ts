@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A request answered with an error: the status, the message for `{"error": ...}`, and extra headers. */
@@ -32,6 +32,39 @@ export async function closeGracefully(server: Server, graceMs = 5000): Promise<v
   const force = setTimeout(() => server.closeAllConnections(), graceMs);
   await closed;
   clearTimeout(force);
+}
+
+/**
+ * The server of an API that takes request bodies. A client that asks before sending a large body
+ * (100-continue; curl does above 1 MB) is let go on only when `admits` accepts what it declares,
+ * so a body over the limit is refused before it is sent.
+ */
+export class BodyServer {
+  private server: Server | undefined;
+
+  constructor(
+    private readonly handle: (req: IncomingMessage, res: ServerResponse) => void,
+    private readonly admits: (req: IncomingMessage) => boolean,
+  ) {}
+
+  /** Listens on the port (0 picks a free one); resolves with the port bound. */
+  start(port: number, host: string): Promise<number> {
+    const server = createServer((req, res) => this.handle(req, res));
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (this.admits(req)) res.writeContinue();
+      this.handle(req, res);
+    });
+    this.server = server;
+    return listen(server, port, host);
+  }
+
+  /** Stops accepting, lets requests in flight finish (idle keep-alive connections close at once). */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return;
+    this.server = undefined;
+    await closeGracefully(server);
+  }
 }
 
 /** Answers with a JSON body. */
