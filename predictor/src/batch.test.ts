@@ -92,6 +92,30 @@ describe('packChunk and decodePacked', () => {
   });
 });
 
+describe('decodePacked into a reused feature array', () => {
+  it('writes the rows into the array given, and a later chunk overwrites them with its own', () => {
+    const into = new Float32Array(3 * 784).fill(-1);
+    const first = packChunk([raw(sample({ features: Buffer.alloc(784, 255) })), raw(sample({ features: Buffer.alloc(784, 51) }))]);
+    const a = decodePacked(first.bytes, first.ends, contract, into);
+    assert.equal(a.features.buffer, into.buffer, 'the rows are a view of the array given');
+    assert.equal(a.features.length, 2 * 784);
+    assert.equal(into[0], 1);
+    assert.ok(Math.abs((into[784] as number) - 0.2) < 1e-6);
+    const second = packChunk([raw(sample({ features: Buffer.alloc(784, 0) }))]);
+    const b = decodePacked(second.bytes, second.ends, contract, into);
+    assert.equal(b.features.length, 784, "only this chunk's rows, not the earlier chunk's second one");
+    assert.ok(
+      Array.from(b.features).every((v) => v === 0),
+      'every feature of the new row is its own',
+    );
+  });
+
+  it('refuses an array too small for the chunk rather than writing past it', () => {
+    const packed = packChunk([raw(sample()), raw(sample())]);
+    assert.throws(() => decodePacked(packed.bytes, packed.ends, contract, new Float32Array(784)), /784 floats cannot hold 2 rows of 784/);
+  });
+});
+
 describe('chunk', () => {
   it('splits into runs of at most the size, keeping order', () => {
     assert.deepEqual(chunk([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);

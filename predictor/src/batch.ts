@@ -26,6 +26,11 @@ function featureCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** Floats in one row of features under the contract. */
+export function rowLength(contract: DataContract): number {
+  return featureCount(contract.featureShape);
+}
+
 /**
  * A chunk of data records as the main thread hands it to the inference thread: the values of those
  * whose headers name a sample, packed end to end into one buffer (one transfer, no copy per
@@ -87,9 +92,11 @@ export interface DecodedChunk {
 /**
  * Decodes packed sample values (their headers already checked) and checks each against the data
  * contract. Records that cannot be used are set aside with the reason; they never stop the chunk.
+ * With `into`, the rows are written there and the features returned are a view of it, valid until
+ * `into` is written again.
  */
-export function decodePacked(bytes: Uint8Array, ends: Uint32Array, contract: DataContract): DecodedChunk {
-  const rows = new FeatureRows(contract, ends.length);
+export function decodePacked(bytes: Uint8Array, ends: Uint32Array, contract: DataContract, into?: Float32Array): DecodedChunk {
+  const rows = new FeatureRows(contract, ends.length, into);
   const index = new Uint32Array(ends.length);
   const sampleIds: string[] = [];
   const datasets: string[] = [];
@@ -142,12 +149,17 @@ export class FeatureRows {
   private readonly length: number;
   count = 0;
 
+  /** `into`, when given, holds the rows instead of a new array; it must fit `capacity` rows. */
   constructor(
     private readonly contract: DataContract,
     capacity: number,
+    into?: Float32Array,
   ) {
     this.length = featureCount(contract.featureShape);
-    this.buffer = new Float32Array(capacity * this.length);
+    if (into !== undefined && into.length < capacity * this.length) {
+      throw new RangeError(`a feature buffer of ${into.length} floats cannot hold ${capacity} rows of ${this.length}`);
+    }
+    this.buffer = into ?? new Float32Array(capacity * this.length);
   }
 
   /** The rows added so far. */

@@ -3,7 +3,7 @@
 // in arrival order, so a model is never disposed under a prediction asked for before.
 import { parentPort, workerData } from 'node:worker_threads';
 import { ConfigError, ModelRejected, selectBackend, type ModelRecord } from '@hotswap/shared';
-import { decodePacked } from './batch';
+import { decodePacked, rowLength } from './batch';
 import type { InferenceReply, InferenceRequest, InferenceSettings } from './inference';
 import { loadServable, predictBatch, predictProbabilities, type ServableModel } from './loader';
 
@@ -13,6 +13,15 @@ if (port === null) throw new Error('inference-host runs as a worker thread only'
 
 const models = new Map<number, ServableModel>();
 let nextHandle = 1;
+// One feature array for every chunk, grown to the largest: a chunk's rows are needed only until its
+// tensor call returns, and a fresh 800 KB array per chunk kept the garbage collector busy.
+let featureRows = new Float32Array(0);
+
+function featureRowsFor(chunkRecords: number): Float32Array {
+  const need = chunkRecords * rowLength(settings.contract);
+  if (featureRows.length < need) featureRows = new Float32Array(need);
+  return featureRows;
+}
 
 function reply(message: InferenceReply, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
@@ -44,7 +53,7 @@ async function handle(request: InferenceRequest): Promise<void> {
       return;
     }
     case 'predictPacked': {
-      const { features, ...decoded } = decodePacked(request.bytes, request.ends, settings.contract);
+      const { features, ...decoded } = decodePacked(request.bytes, request.ends, settings.contract, featureRowsFor(request.ends.length));
       const rows = decoded.index.length;
       const { predicted, confidence } =
         rows === 0
