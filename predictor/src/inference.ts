@@ -102,8 +102,8 @@ export class InferenceThread {
 
   /** Verifies, builds and warms up a record here. Throws ModelRejected with the reason when it cannot serve. */
   async load(record: ModelRecord): Promise<HostedModel> {
-    // Weights and signature in buffers of their own, handed over: they may be views into a whole fetched
-    // batch, which posting a view would copy entirely.
+    // Weights and signature in buffers of their own, handed over: they may be views into a larger
+    // buffer, which posting a view would copy entirely, and the catalog keeps the record's own.
     const weights = new Uint8Array(record.weights);
     const signature = record.signature === null ? null : new Uint8Array(record.signature);
     const transfer = [weights.buffer, ...(signature === null ? [] : [signature.buffer])];

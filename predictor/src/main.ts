@@ -25,7 +25,8 @@ import { HttpApi } from './http-api';
 import { HttpApiMetrics } from './http-metrics';
 import { InferencePair } from './inference';
 import { PredictorMetrics } from './metrics';
-import { Predictor } from './predictor';
+import { ModelFeedThread } from './model-feed';
+import { Predictor, REPLICA } from './predictor';
 
 runMain('predictor', async (onFatal) => {
   const cfg = readConfig('predictor', SUMMARY, predictorSpec);
@@ -42,7 +43,8 @@ runMain('predictor', async (onFatal) => {
   logger.info(`TensorFlow.js backend: ${choice.backend} (${choice.reason})${threads}`);
   logger.info(`inference threads: ${inference.threads.map((t) => t.name).join(', ')} (each new version loads on the one not serving)`);
 
-  const kafka = new KafkaClient(kafkaConnectionSettings(cfg), logger);
+  const connection = kafkaConnectionSettings(cfg);
+  const kafka = new KafkaClient(connection, logger);
   const created = await kafka.waitForTopics([
     dataTopicSpec(cfg.dataTopic, cfg.dataPartitions),
     modelTopicSpec(cfg.modelTopic),
@@ -83,6 +85,10 @@ runMain('predictor', async (onFatal) => {
       metrics: new PredictorMetrics(registry, cfg.accuracyWindow, { rejections: REJECTION_REASONS, deadLetters: SAMPLE_REJECTIONS }),
       delivery: cfg.delivery === 'exactly-once' ? new ExactlyOnceDelivery(kafka, cfg.groupId) : new AtLeastOnceDelivery(kafka),
       inference,
+      models: new ModelFeedThread(
+        { connection, topic: cfg.modelTopic, groupPrefix: `hotswap-predictor-models-${REPLICA}`, logLevel: cfg.logLevel },
+        onFatal,
+      ),
       onFatal,
     },
   );

@@ -9,8 +9,6 @@ import {
   controlRecordKey,
   decodeControl,
   encodeControl,
-  isControlRecord,
-  modelCodec,
   requestCodec,
   PREDICTION_CONTENT_TYPE,
   type DataContract,
@@ -35,6 +33,7 @@ import { chunk, FeatureRows, packChunk, type PackedChunk, type SampleRejection }
 import { ModelCatalog } from './catalog';
 import type { ChunkPrediction, HostedModel, InferencePair } from './inference';
 import type { PredictorMetrics } from './metrics';
+import type { ModelFeedItem, ModelFeedThread, RecordPlace } from './model-feed';
 import { ModelRegistry, type Lease, type ModelVersion } from './registry';
 import { ControlRefused, type InstancePrediction, type ModelStatus, type ServingApi, type VersionState } from './serving';
 import { TurnQueue, type Turn } from './turns';
@@ -64,10 +63,13 @@ export interface PredictorParts {
   delivery: Delivery;
   /** Where models load and predict: the main thread keeps Kafka, JSON and the running figures. */
   inference: InferencePair;
+  /** The model topic, read in a thread of its own. */
+  models: ModelFeedThread;
   onFatal: (e: Error) => void;
 }
 
-const REPLICA = `${hostname()}-${process.pid}`;
+/** This replica's name in its records, and in the name of its private model-topic group. */
+export const REPLICA = `${hostname()}-${process.pid}`;
 const PREDICTION_HEADERS = { 'content-type': PREDICTION_CONTENT_TYPE };
 /** Kafka's default largest record is 1 MB: a reply stays well under it. */
 const MAX_REPLY_BYTES = 900_000;
@@ -122,7 +124,6 @@ export class Predictor implements ServingApi {
   readonly registry: ModelRegistry<HostedModel>;
   private readonly catalog: ModelCatalog;
   private readonly accuracy = new AccuracyLedger();
-  private modelFeed: RecordConsumer | undefined;
   private dataConsumer: RecordConsumer | undefined;
   private dataStarted = false;
   /** Until the model topic is read to its end, versions are only catalogued: the newest is loaded after. */
@@ -169,12 +170,10 @@ export class Predictor implements ServingApi {
   }
 
   async start(): Promise<void> {
-    const { kafka, logger } = this.parts;
+    const { logger } = this.parts;
     await this.parts.delivery.start();
-    this.modelFeed = await kafka.readFromStart(
-      this.settings.modelTopic,
-      `hotswap-predictor-models-${REPLICA}`,
-      (record) => this.onModelRecord(record),
+    await this.parts.models.start(
+      (item) => this.onModelRecord(item),
       () => {
         this.caughtUp = true;
         this.catchingUp = this.afterCatchUp().catch((e: Error) => {
@@ -195,21 +194,19 @@ export class Predictor implements ServingApi {
     await this.startDataWhenReady();
   }
 
-  private async onModelRecord(record: InboundRecord): Promise<void> {
+  private async onModelRecord(item: ModelFeedItem): Promise<void> {
     const { logger, metrics } = this.parts;
-    if (record.value === null) return; // a tombstone: nothing to load
-    if (isControlRecord(record.headers)) {
-      await this.onControlRecord(record);
+    const { place } = item;
+    if (item.kind === 'control') {
+      await this.onControlRecord(place, item.value);
       return;
     }
-    let model: ModelRecord;
-    try {
-      model = modelCodec.decode(record.value, record.headers);
-    } catch (e) {
-      logger.warn(`model record at ${record.topic}/${record.partition}@${record.offset} rejected: ${(e as Error).message}`);
+    if (item.kind === 'undecodable') {
+      logger.warn(`model record at ${place.topic}/${place.partition}@${place.offset} rejected: ${item.message}`);
       metrics.modelRejected('undecodable');
       return;
     }
+    const { model } = item;
     if (model.name !== this.settings.modelName) return;
     const stale = this.caughtUp && this.catalog.pinned === null && this.registry.isStale(model.version);
     this.catalog.add(model);
@@ -227,13 +224,13 @@ export class Predictor implements ServingApi {
     await this.startDataWhenReady();
   }
 
-  private async onControlRecord(record: InboundRecord): Promise<void> {
+  private async onControlRecord(place: RecordPlace, value: Buffer): Promise<void> {
     const { logger } = this.parts;
     let control: ModelControl;
     try {
-      control = decodeControl(record.value as Buffer);
+      control = decodeControl(value);
     } catch (e) {
-      logger.warn(`control record at ${record.topic}/${record.partition}@${record.offset} ignored: ${(e as Error).message}`);
+      logger.warn(`control record at ${place.topic}/${place.partition}@${place.offset} ignored: ${(e as Error).message}`);
       return;
     }
     if (control.model !== this.settings.modelName) return;
@@ -805,7 +802,7 @@ export class Predictor implements ServingApi {
     this.stopping = true;
     clearInterval(this.progressTimer);
     // Models first, and a first load still running: neither may start consuming data once stopping.
-    await this.modelFeed?.disconnect();
+    await this.parts.models.stop();
     await this.catchingUp;
     // Batches being delivered finish and commit; the others are read again by the partition's next owner.
     await this.dataConsumer?.disconnect();

@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { KafkaConnectionSettings, ModelRecord } from '@hotswap/shared';
+
+/** Where a record sits in its topic, for log lines. */
+export interface RecordPlace {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** One record of the model topic as the reading thread hands it over (tombstones are skipped there). */
+export type ModelFeedItem =
+  | { kind: 'model'; place: RecordPlace; model: ModelRecord }
+  | { kind: 'control'; place: RecordPlace; value: Buffer }
+  | { kind: 'undecodable'; place: RecordPlace; message: string };
+
+/** Buffers cross threads as plain Uint8Arrays: views of the same memory as Buffers again. */
+function asBuffers(item: ModelFeedItem): ModelFeedItem {
+  const view = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  switch (item.kind) {
+    case 'control':
+      return { ...item, value: view(item.value) };
+    case 'model': {
+      const { weights, signature } = item.model;
+      return { ...item, model: { ...item.model, weights: view(weights), signature: signature === null ? null : view(signature) } };
+    }
+    case 'undecodable':
+      return item;
+  }
+}
+
+/** What the model-topic thread is started with. */
+export interface ModelFeedSettings {
+  connection: KafkaConnectionSettings;
+  topic: string;
+  /** Prefix of the private consumer group the thread reads with. */
+  groupPrefix: string;
+  logLevel: string;
+}
+
+/** Thread -> main. */
+export type ModelFeedMessage =
+  | { op: 'item'; id: number; item: ModelFeedItem }
+  | { op: 'caught-up' }
+  | { op: 'reading' }
+  | { op: 'stopped' }
+  | { op: 'failed'; message: string };
+
+/** Main -> thread. */
+export type ModelFeedCommand = { op: 'handled'; id: number } | { op: 'stop' };
+
+/**
+ * The model topic, read from its start in a thread of its own. A new model record is megabytes:
+ * fetching and decoding it on the main thread held up the predictions in flight (the swap's p99).
+ * Here the thread fetches and decodes it, and hands the record over with its weights (moved, not
+ * copied); the main thread copies them once more only to load them. Records are handed over one at a time: the next waits
+ * until the main thread has handled this one, as a consumer reading record by record would.
+ */
+export class ModelFeedThread {
+  private worker: Worker | undefined;
+  private stopped: Promise<void> | undefined;
+
+  constructor(
+    private readonly settings: ModelFeedSettings,
+    private readonly onFatal: (e: Error) => void,
+  ) {}
+
+  /**
+   * Starts reading. `onItem` is called for each record in topic order, never two at once; `onCaughtUp`
+   * once the records that were in the topic at the start have all been handed over. Resolves once
+   * the thread reads; throws if it could not start.
+   */
+  start(onItem: (item: ModelFeedItem) => Promise<void>, onCaughtUp: () => void): Promise<void> {
+    const worker = new Worker(join(__dirname, 'model-feed-host.js'), { workerData: this.settings, name: 'model-feed' });
+    this.worker = worker;
+    let exited: () => void = () => undefined;
+    this.stopped = new Promise((resolve) => (exited = resolve));
+    return new Promise<void>((resolveStart, rejectStart) => {
+      let reading = false;
+      const fail = (e: Error): void => {
+        if (!reading) rejectStart(e);
+        else if (this.worker !== undefined) this.onFatal(e);
+      };
+      worker.on('message', (message: ModelFeedMessage) => {
+        switch (message.op) {
+          case 'reading':
+            reading = true;
+            resolveStart();
+            return;
+          case 'item':
+            onItem(asBuffers(message.item)).then(
+              () => worker.postMessage({ op: 'handled', id: message.id } satisfies ModelFeedCommand),
+              (e: Error) => fail(e),
+            );
+            return;
+          case 'caught-up':
+            onCaughtUp();
+            return;
+          case 'failed':
+            fail(new Error(`reading ${this.settings.topic}: ${message.message}`));
+            return;
+          case 'stopped':
+            return;
+        }
+      });
+      worker.on('error', (e) => fail(new Error(`model-topic thread failed: ${e.message}`, { cause: e })));
+      worker.on('exit', (code) => {
+        exited();
+        if (this.worker !== undefined) fail(new Error(`model-topic thread exited with code ${code}`));
+      });
+    });
+  }
+
+  /** Stops reading (the record being handled is finished first) and ends the thread. */
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    if (worker === undefined) return;
+    this.worker = undefined;
+    worker.postMessage({ op: 'stop' } satisfies ModelFeedCommand);
+    // The thread leaves its group and exits; a thread that hangs is ended after a grace period.
+    const grace = setTimeout(() => void worker.terminate(), 10_000);
+    await this.stopped;
+    clearTimeout(grace);
+  }
+}
