@@ -9,6 +9,11 @@ import type { PredictionRecord } from '@hotswap/shared';
  */
 export class AccuracyLog {
   private readonly logger: winston.Logger;
+  private readonly file: winston.transports.FileTransportInstance;
+  /** Lines not yet handed to the file. */
+  private readonly pending: string[] = [];
+  private writing = false;
+  private readonly idle: (() => void)[] = [];
 
   constructor(
     file: string,
@@ -16,12 +21,11 @@ export class AccuracyLog {
     rotation: { maxBytes: number; maxFiles: number } = { maxBytes: 10 * 1024 * 1024, maxFiles: 5 },
   ) {
     mkdirSync(dirname(file), { recursive: true });
+    // tailable: the newest lines are always in `file`; older ones move to file1, file2, ...
+    this.file = new winston.transports.File({ filename: file, maxsize: rotation.maxBytes, maxFiles: rotation.maxFiles, tailable: true });
     this.logger = winston.createLogger({
       level: 'info',
-      // tailable: the newest lines are always in `file`; older ones move to file1, file2, ...
-      transports: [
-        new winston.transports.File({ filename: file, maxsize: rotation.maxBytes, maxFiles: rotation.maxFiles, tailable: true }),
-      ],
+      transports: [this.file],
       format: winston.format.combine(
         winston.format.timestamp(),
         winston.format.printf(({ timestamp, message }) => `${String(timestamp)} ${String(message)}`),
@@ -34,11 +38,29 @@ export class AccuracyLog {
     for (const r of records) {
       if (r.predictions % this.every !== 0) continue;
       const accuracy = r.accuracy === null ? 'n/a' : r.accuracy.toFixed(4);
-      this.logger.info(`accuracy=${accuracy} count=${r.count} predictions=${r.predictions} model=${r.model.name} v${r.model.version}`);
+      this.pending.push(`accuracy=${accuracy} count=${r.count} predictions=${r.predictions} model=${r.model.name} v${r.model.version}`);
     }
+    if (!this.writing) this.writeNext();
+  }
+
+  /**
+   * One line at a time, the next once the file has taken the last: winston checks the file's size
+   * only after a write is done, so a batch's lines written at once all landed in one file, far past
+   * its size limit.
+   */
+  private writeNext(): void {
+    const line = this.pending.shift();
+    this.writing = line !== undefined;
+    if (line === undefined) {
+      for (const resolve of this.idle.splice(0)) resolve();
+      return;
+    }
+    this.file.once('logged', () => this.writeNext());
+    this.logger.info(line);
   }
 
   async close(): Promise<void> {
+    if (this.writing) await new Promise<void>((resolve) => this.idle.push(resolve));
     await new Promise<void>((resolve) => {
       this.logger.on('finish', () => resolve());
       this.logger.end();

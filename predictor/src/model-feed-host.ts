@@ -14,7 +14,7 @@ if (port === null) throw new Error('model-feed-host runs as a worker thread only
 
 const logger = createLogger({ service: 'predictor', level: settings.logLevel });
 const kafka = new KafkaClient(settings.connection, logger);
-const waiting = new Map<number, () => void>();
+const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
 let nextId = 1;
 
 function send(message: ModelFeedMessage, transfer: ArrayBuffer[] = []): void {
@@ -44,7 +44,7 @@ function handOver(record: InboundRecord): Promise<void> {
   const item = itemOf(record);
   if (item === null) return Promise.resolve();
   const id = nextId++;
-  const handled = new Promise<void>((resolve) => waiting.set(id, resolve));
+  const handled = new Promise<void>((resolve, reject) => waiting.set(id, { resolve, reject }));
   // Handed over, not copied: the weights are megabytes.
   const bytes = item.kind === 'control' ? [item.value] : item.kind === 'model' ? [item.model.weights, item.model.signature] : [];
   send(
@@ -56,8 +56,11 @@ function handOver(record: InboundRecord): Promise<void> {
 
 port.on('message', (command: ModelFeedCommand) => {
   if (command.op === 'handled') {
-    waiting.get(command.id)?.();
+    const waiter = waiting.get(command.id);
     waiting.delete(command.id);
+    // A failure goes back to the consumer, which reads the record again after a backoff.
+    if (command.error === null) waiter?.resolve();
+    else waiter?.reject(new Error(`handling the model record failed: ${command.error}`));
   } else {
     void stop();
   }

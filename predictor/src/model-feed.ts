@@ -48,14 +48,15 @@ export type ModelFeedMessage =
   | { op: 'failed'; message: string };
 
 /** Main -> thread. */
-export type ModelFeedCommand = { op: 'handled'; id: number } | { op: 'stop' };
+export type ModelFeedCommand = { op: 'handled'; id: number; error: string | null } | { op: 'stop' };
 
 /**
  * The model topic, read from its start in a thread of its own. A new model record is megabytes:
  * fetching and decoding it on the main thread held up the predictions in flight (the swap's p99).
  * Here the thread fetches and decodes it, and hands the record over with its weights (moved, not
  * copied); the main thread copies them once more only to load them. Records are handed over one at a time: the next waits
- * until the main thread has handled this one, as a consumer reading record by record would.
+ * until the main thread has handled this one, as a consumer reading record by record would, and
+ * one whose handling failed is handed over again.
  */
 export class ModelFeedThread {
   private worker: Worker | undefined;
@@ -89,9 +90,10 @@ export class ModelFeedThread {
             resolveStart();
             return;
           case 'item':
+            // A record whose handling failed is read again, as a consumer retries a failed batch.
             onItem(asBuffers(message.item)).then(
-              () => worker.postMessage({ op: 'handled', id: message.id } satisfies ModelFeedCommand),
-              (e: Error) => fail(e),
+              () => worker.postMessage({ op: 'handled', id: message.id, error: null } satisfies ModelFeedCommand),
+              (e: Error) => worker.postMessage({ op: 'handled', id: message.id, error: e.message } satisfies ModelFeedCommand),
             );
             return;
           case 'caught-up':
