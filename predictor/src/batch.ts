@@ -1,4 +1,4 @@
-import { DecodeError, sampleCodec, type DataContract, type MessageHeaders, type SampleRecord } from '@hotswap/shared';
+import { DecodeError, featureLength, sampleCodec, type DataContract, type MessageHeaders, type SampleRecord } from '@hotswap/shared';
 
 /** Why a data record was not predicted; stable strings, used as metric labels. */
 export const SAMPLE_REJECTIONS = [
@@ -20,15 +20,6 @@ export type SampleRejection = (typeof SAMPLE_REJECTIONS)[number];
 export interface RawRecord {
   value: Buffer | null;
   headers: MessageHeaders;
-}
-
-function featureCount(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-/** Floats in one row of features under the contract. */
-export function rowLength(contract: DataContract): number {
-  return featureCount(contract.featureShape);
 }
 
 /**
@@ -155,7 +146,7 @@ export class FeatureRows {
     capacity: number,
     into?: Float32Array,
   ) {
-    this.length = featureCount(contract.featureShape);
+    this.length = featureLength(contract.featureShape);
     if (into !== undefined && into.length < capacity * this.length) {
       throw new RangeError(`a feature buffer of ${into.length} floats cannot hold ${capacity} rows of ${this.length}`);
     }
@@ -170,7 +161,7 @@ export class FeatureRows {
   /** Adds the sample as the next row; returns why it cannot be used instead (and adds nothing). */
   add(sample: SampleRecord): { reason: SampleRejection; detail: string } | null {
     const { length, contract } = this;
-    if (featureCount(sample.shape) !== length) {
+    if (featureLength(sample.shape) !== length) {
       return { reason: 'wrong-shape', detail: `shape [${sample.shape.join(',')}] does not match [${contract.featureShape.join(',')}]` };
     }
     const bytesPerFeature = sample.dtype === 'UINT8' ? 1 : 4;

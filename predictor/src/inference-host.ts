@@ -2,8 +2,8 @@
 // thread is left with Kafka and JSON and the two run at once. Requests are handled one at a time,
 // in arrival order, so a model is never disposed under a prediction asked for before.
 import { parentPort, workerData } from 'node:worker_threads';
-import { ConfigError, ModelRejected, selectBackend, type ModelRecord } from '@hotswap/shared';
-import { decodePacked, rowLength } from './batch';
+import { ConfigError, ModelRejected, featureLength, selectBackend, type ModelRecord } from '@hotswap/shared';
+import { decodePacked } from './batch';
 import type { InferenceReply, InferenceRequest, InferenceSettings } from './inference';
 import { loadServable, predictBatch, predictProbabilities, type ServableModel } from './loader';
 
@@ -18,7 +18,7 @@ let nextHandle = 1;
 let featureRows = new Float32Array(0);
 
 function featureRowsFor(chunkRecords: number): Float32Array {
-  const need = chunkRecords * rowLength(settings.contract);
+  const need = chunkRecords * featureLength(settings.contract.featureShape);
   if (featureRows.length < need) featureRows = new Float32Array(need);
   return featureRows;
 }
@@ -49,7 +49,7 @@ async function handle(request: InferenceRequest): Promise<void> {
       const loaded = await loadServable(record, settings.contract, { maxModelBytes: settings.maxModelBytes }, settings.trustedKeys);
       const id = nextHandle++;
       models.set(id, loaded.model);
-      reply({ id: request.id, op: 'loaded', handle: id, loadMs: loaded.model.loadMs, inputLength: loaded.model.inputLength });
+      reply({ id: request.id, op: 'loaded', handle: id, loadMs: loaded.model.loadMs });
       return;
     }
     case 'predictPacked': {

@@ -27,7 +27,6 @@ export interface HostedModel {
   thread: InferenceThread;
   handle: number;
   record: Omit<ModelRecord, 'weights' | 'topology' | 'weightSpecs' | 'signature'>;
-  inputLength: number;
   /** Milliseconds from the start of verification to the end of warm-up, in its thread. */
   loadMs: number;
 }
@@ -51,7 +50,7 @@ export type InferenceReply =
       message: string;
       config?: { setting: string; value: string; expected: string };
     }
-  | { id: number; op: 'loaded'; handle: number; loadMs: number; inputLength: number }
+  | { id: number; op: 'loaded'; handle: number; loadMs: number }
   | ({ id: number; op: 'predictedPacked' } & ChunkPrediction)
   | { id: number; op: 'predictedRows'; predicted: Int32Array; confidence: Float32Array }
   | { id: number; op: 'probabilities'; probabilities: Float32Array; classes: number };
@@ -116,7 +115,7 @@ export class InferenceThread {
       throw e;
     }
     const { weights: _w, topology: _t, weightSpecs: _s, signature: _g, ...meta } = record;
-    return { thread: this, handle: reply.handle, record: meta, inputLength: reply.inputLength, loadMs: reply.loadMs };
+    return { thread: this, handle: reply.handle, record: meta, loadMs: reply.loadMs };
   }
 
   /** Decodes packed sample values and predicts the usable ones with one tensor call. The arrays are handed over. */

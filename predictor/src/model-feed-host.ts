@@ -1,5 +1,5 @@
 // The model-topic thread: reads the topic from its start, decodes model records and hands them to
-// the main thread with their weights in shared memory, one at a time.
+// the main thread with their weights moved, not copied, one at a time.
 import { parentPort, workerData } from 'node:worker_threads';
 // The library's parts by module, not its index: the index loads TensorFlow.js, which this thread never uses.
 import { KafkaClient, type InboundRecord, type RecordConsumer } from '@hotswap/shared/dist/kafka';
@@ -71,7 +71,6 @@ async function stop(): Promise<void> {
     // Also when asked before reading began: the consumer it starts is disconnected at once.
     await (await reading.catch(() => undefined))?.disconnect();
   } finally {
-    send({ op: 'stopped' });
     port?.close();
     logger.end();
   }

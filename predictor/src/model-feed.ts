@@ -41,11 +41,7 @@ export interface ModelFeedSettings {
 
 /** Thread -> main. */
 export type ModelFeedMessage =
-  | { op: 'item'; id: number; item: ModelFeedItem }
-  | { op: 'caught-up' }
-  | { op: 'reading' }
-  | { op: 'stopped' }
-  | { op: 'failed'; message: string };
+  { op: 'item'; id: number; item: ModelFeedItem } | { op: 'caught-up' } | { op: 'reading' } | { op: 'failed'; message: string };
 
 /** Main -> thread. */
 export type ModelFeedCommand = { op: 'handled'; id: number; error: string | null } | { op: 'stop' };
@@ -54,9 +50,9 @@ export type ModelFeedCommand = { op: 'handled'; id: number; error: string | null
  * The model topic, read from its start in a thread of its own. A new model record is megabytes:
  * fetching and decoding it on the main thread held up the predictions in flight (the swap's p99).
  * Here the thread fetches and decodes it, and hands the record over with its weights (moved, not
- * copied); the main thread copies them once more only to load them. Records are handed over one at a time: the next waits
- * until the main thread has handled this one, as a consumer reading record by record would, and
- * one whose handling failed is handed over again.
+ * copied); the main thread copies them once more only to load them. Records are handed over one
+ * at a time: the next waits until the main thread has handled this one, as a consumer reading
+ * record by record would, and one whose handling failed is handed over again.
  */
 export class ModelFeedThread {
   private worker: Worker | undefined;
@@ -101,8 +97,6 @@ export class ModelFeedThread {
             return;
           case 'failed':
             fail(new Error(`reading ${this.settings.topic}: ${message.message}`));
-            return;
-          case 'stopped':
             return;
         }
       });

@@ -520,6 +520,7 @@ export class Predictor implements ServingApi {
    */
   private async answerRequests(records: InboundRecord[], output: BatchOutput, scoring: Turn, lease: Lease<HostedModel>): Promise<void> {
     const requests: AddressedRequest[] = [];
+    const replyTopics = new Map<string, boolean>();
     for (const source of records) {
       const correlationId = source.headers[HEADER_CORRELATION_ID];
       const replyTopic = source.headers[HEADER_REPLY_TOPIC];
@@ -534,7 +535,13 @@ export class Predictor implements ServingApi {
       // internal ones (the write would fail, and the batch with it, for ever).
       const ours =
         [modelTopic, dataTopic, requestTopic, predictionTopic, deadLetterTopic].includes(replyTopic) || replyTopic.startsWith('__');
-      if (ours || !(await this.parts.kafka.topicExists(replyTopic))) {
+      // Looked up once per batch: a miss waits for the next listing, which per record added up to seconds.
+      let exists = replyTopics.get(replyTopic);
+      if (!ours && exists === undefined) {
+        exists = await this.parts.kafka.topicExists(replyTopic);
+        replyTopics.set(replyTopic, exists);
+      }
+      if (ours || exists !== true) {
         const detail = ours
           ? `reply topic ${replyTopic} is one of the pipeline's own or Kafka's internal topics`
           : `reply topic ${replyTopic} does not exist`;

@@ -33,7 +33,8 @@ export function loadDataset(name: DatasetName, options: DatasetOptions, progress
 
 /** The shape and class count a model for this dataset must fit, known without loading the data. */
 export function dataContractFor(name: DatasetName): { featureShape: number[]; classCount: number } {
-  return name === 'synthetic' ? { featureShape: [8], classCount: 2 } : { featureShape: [28, 28], classCount: 10 };
+  const { featureShape, classNames } = datasetContract(name);
+  return { featureShape: [...featureShape], classCount: classNames.length };
 }
 
 /** The contract a dataset's samples fit (classes, shape, feature type), known without loading the data. */

@@ -106,7 +106,7 @@ export function verifyModelRecord(record: ModelRecord, data: DataContract, limit
       const floats = new Float32Array(
         record.weights.buffer.slice(record.weights.byteOffset + offset, record.weights.byteOffset + offset + n * 4),
       );
-      // A plain loop: a callback per weight costs ~10 ms on a 7 MB model, on the serving thread.
+      // A plain loop: a callback per weight costs ~10 ms on a 7 MB model, on the thread loading it.
       for (let i = 0; i < floats.length; i++) {
         const v = floats[i] as number;
         // v - v is 0 for every finite number, NaN for NaN and the infinities.
