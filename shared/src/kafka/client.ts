@@ -3,7 +3,7 @@ import {
   Kafka,
   logLevel,
   CompressionTypes,
-  Partitioners,
+  type ICustomPartitioner,
   type Admin,
   type Consumer,
   type ConsumerRunConfig,
@@ -12,11 +12,12 @@ import {
   type IHeaders,
   type SASLOptions,
 } from 'kafkajs';
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaConnectionSettings } from '../config';
 import type { MessageHeaders } from '../schemas/codec';
 import type { Logger } from '../telemetry/logger';
+import { KeyPartitioner } from './partitioning';
 
 export interface TopicSpec {
   topic: string;
@@ -144,6 +145,25 @@ function byteLength(v: string | Buffer | null | undefined): number {
   if (v === null || v === undefined) return 0;
   return typeof v === 'string' ? Buffer.byteLength(v) : v.length;
 }
+
+/**
+ * Kafka's default partitioning, as the Java client and kafkajs's DefaultPartitioner do it: the
+ * record's own partition, else its key's murmur2 hash, else round robin over partitions that
+ * have a leader. Only the hash differs from kafkajs's: 32-bit arithmetic instead of Long objects.
+ */
+const kafkaDefaultPartitioner: ICustomPartitioner = () => {
+  const keys = new KeyPartitioner();
+  const roundRobin = new Map<string, number>();
+  return ({ topic, partitionMetadata, message }) => {
+    if (message.partition !== undefined && message.partition !== null) return message.partition;
+    if (message.key !== undefined && message.key !== null) return keys.partitionOf(message.key, partitionMetadata.length);
+    const led = partitionMetadata.filter((p) => p.leader >= 0);
+    const from = led.length > 0 ? led : partitionMetadata;
+    const turn = roundRobin.get(topic) ?? randomInt(2 ** 31);
+    roundRobin.set(topic, (turn + 1) % 2 ** 31);
+    return (from[turn % from.length] as (typeof from)[number]).partitionId;
+  };
+};
 
 function toMessages(records: OutboundRecord[]) {
   return records.map((r) => ({
@@ -541,7 +561,7 @@ export class KafkaClient {
       this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: kafkaDefaultPartitioner,
         allowAutoTopicCreation: false,
       }),
     );
@@ -553,7 +573,7 @@ export class KafkaClient {
         transactionalId,
         idempotent: true,
         maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: kafkaDefaultPartitioner,
         transactionTimeout: 30_000,
         allowAutoTopicCreation: false,
       }),
