@@ -50,6 +50,13 @@ describe('packChunk and decodePacked', () => {
     assert.ok(Math.abs((out.features[784] as number) - 0.2) < 1e-6);
   });
 
+  it('scales every byte value to exactly the float32 of value / 255, at every pixel position', () => {
+    const features = Buffer.from(Array.from({ length: 784 }, (_, i) => (i * 7) % 256));
+    const out = assembleBatch([raw(sample({ features }))], contract);
+    for (let i = 0; i < 784; i++) assert.equal(out.features[i], Math.fround((features[i] as number) / 255), `pixel ${i}`);
+    assert.equal(new Set(features).size, 256, 'all 256 byte values occur');
+  });
+
   it('reads float32 features little-endian', () => {
     const floats = new Float32Array(8).map((_, i) => i / 2);
     const s = sample({ shape: [8], dtype: 'FLOAT32', features: Buffer.from(floats.buffer) });

@@ -1,5 +1,8 @@
 import { DecodeError, featureLength, sampleCodec, type DataContract, type MessageHeaders, type SampleRecord } from '@hotswap/shared';
 
+/** Each byte value / 255 as a float32: the same numbers as dividing, at a table load per pixel instead of a division. */
+const PIXEL_SCALE = Float32Array.from({ length: 256 }, (_, v) => v / 255);
+
 /** Why a data record was not predicted; stable strings, used as metric labels. */
 export const SAMPLE_REJECTIONS = [
   'empty-record',
@@ -177,7 +180,8 @@ export class FeatureRows {
     if ((this.count + 1) * length > this.buffer.length) throw new RangeError(`more than ${this.buffer.length / length} rows added`);
     const row = this.buffer.subarray(this.count * length, (this.count + 1) * length);
     if (sample.dtype === 'UINT8') {
-      for (let i = 0; i < length; i++) row[i] = (sample.features[i] as number) / 255;
+      const pixels = sample.features;
+      for (let i = 0; i < length; i++) row[i] = PIXEL_SCALE[pixels[i] as number] as number;
     } else {
       for (let i = 0; i < length; i++) row[i] = sample.features.readFloatLE(i * 4);
       const bad = row.findIndex((v) => !Number.isFinite(v));
