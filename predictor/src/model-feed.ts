@@ -66,7 +66,7 @@ export class ModelFeedThread {
   /**
    * Starts reading. `onItem` is called for each record in topic order, never two at once; `onCaughtUp`
    * once the records that were in the topic at the start have all been handed over. Resolves once
-   * the thread reads; throws if it could not start.
+   * the thread reads; throws if it could not start or was stopped first.
    */
   start(onItem: (item: ModelFeedItem) => Promise<void>, onCaughtUp: () => void): Promise<void> {
     const worker = new Worker(join(__dirname, 'model-feed-host.js'), { workerData: this.settings, name: 'model-feed' });
@@ -80,12 +80,19 @@ export class ModelFeedThread {
         else if (this.worker !== undefined) this.onFatal(e);
       };
       worker.on('message', (message: ModelFeedMessage) => {
+        // Once stop() is called nothing more is handed on; the thread is told so and leaves the record unread.
+        const stopped = this.worker !== worker;
         switch (message.op) {
           case 'reading':
+            if (stopped) return;
             reading = true;
             resolveStart();
             return;
           case 'item':
+            if (stopped) {
+              worker.postMessage({ op: 'handled', id: message.id, error: 'stopping' } satisfies ModelFeedCommand);
+              return;
+            }
             // A record whose handling failed is read again, as a consumer retries a failed batch.
             onItem(asBuffers(message.item)).then(
               () => worker.postMessage({ op: 'handled', id: message.id, error: null } satisfies ModelFeedCommand),
@@ -103,7 +110,9 @@ export class ModelFeedThread {
       worker.on('error', (e) => fail(new Error(`model-topic thread failed: ${e.message}`, { cause: e })));
       worker.on('exit', (code) => {
         exited();
+        // Stopped while reading is an ordinary end; stopped before, the start still has to settle.
         if (this.worker !== undefined) fail(new Error(`model-topic thread exited with code ${code}`));
+        else if (!reading) rejectStart(new Error(`model-topic thread stopped before it began reading ${this.settings.topic}`));
       });
     });
   }
