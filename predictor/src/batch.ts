@@ -1,3 +1,4 @@
+import { bufferView } from './bytes';
 import { DecodeError, featureLength, sampleCodec, type DataContract, type MessageHeaders, type SampleRecord } from '@hotswap/shared';
 
 /** Each byte value / 255 as a float32: the same numbers as dividing, at a table load per pixel instead of a division. */
@@ -97,7 +98,7 @@ export function decodePacked(bytes: Uint8Array, ends: Uint32Array, contract: Dat
   const createdAt = new Float64Array(ends.length);
   const labels = new Int32Array(ends.length);
   const rejected: DecodedChunk['rejected'] = [];
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = bufferView(bytes);
   let start = 0;
   for (let i = 0; i < ends.length; i++) {
     const end = ends[i] as number;

@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ConfigError, ModelRejected, featureLength, selectBackend, type ModelRecord } from '@hotswap/shared';
 import { decodePacked } from './batch';
+import { bufferView } from './bytes';
 import type { InferenceReply, InferenceRequest, InferenceSettings } from './inference';
 import { loadServable, predictBatch, predictProbabilities, type ServableModel } from './loader';
 
@@ -27,11 +28,6 @@ function reply(message: InferenceReply, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
 }
 
-/** Buffers arrive as plain Uint8Arrays; Avro and the model loader want Buffers. */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 function modelOf(handle: number): ServableModel {
   const model = models.get(handle);
   if (model === undefined) throw new Error(`no model with handle ${handle} on this thread (disposed?)`);
@@ -43,8 +39,8 @@ async function handle(request: InferenceRequest): Promise<void> {
     case 'load': {
       const record: ModelRecord = {
         ...request.record,
-        weights: asBuffer(request.record.weights),
-        signature: request.record.signature === null ? null : asBuffer(request.record.signature),
+        weights: bufferView(request.record.weights),
+        signature: request.record.signature === null ? null : bufferView(request.record.signature),
       };
       const loaded = await loadServable(record, settings.contract, { maxModelBytes: settings.maxModelBytes }, settings.trustedKeys);
       const id = nextHandle++;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { KafkaConnectionSettings, ModelRecord } from '@hotswap/shared';
+import { bufferView } from './bytes';
 
 /** Where a record sits in its topic, for log lines. */
 export interface RecordPlace {
@@ -17,13 +18,15 @@ export type ModelFeedItem =
 
 /** Buffers cross threads as plain Uint8Arrays: views of the same memory as Buffers again. */
 function asBuffers(item: ModelFeedItem): ModelFeedItem {
-  const view = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (item.kind) {
     case 'control':
-      return { ...item, value: view(item.value) };
+      return { ...item, value: bufferView(item.value) };
     case 'model': {
       const { weights, signature } = item.model;
-      return { ...item, model: { ...item.model, weights: view(weights), signature: signature === null ? null : view(signature) } };
+      return {
+        ...item,
+        model: { ...item.model, weights: bufferView(weights), signature: signature === null ? null : bufferView(signature) },
+      };
     }
     case 'undecodable':
       return item;
