@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { listen } from '../http';
+import { closeGracefully, listen } from '../http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 
 /** A per-service registry with the default process metrics, labelled with the service name. */
@@ -55,7 +55,8 @@ export class MetricsServer {
   async stop(): Promise<void> {
     const server = this.server;
     if (server === undefined) return;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // As the APIs stop: a scrape still running gets a grace period, then its connection is cut.
+    await closeGracefully(server);
     this.server = undefined;
   }
 }
