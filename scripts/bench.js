@@ -905,8 +905,10 @@ async function main() {
   const loadAtStart = os.loadavg()[0] ?? 0;
   // The predictor's default (one thread per core but one, left to Kafka and JSON); set before native
   // TensorFlow starts, so the ceiling runs the model as the predictor does (the predictor inherits it).
-  process.env['TF_NUM_INTRAOP_THREADS'] ??= String(Math.max(1, os.availableParallelism() - 1));
-  const tfThreads = Number(process.env['TF_NUM_INTRAOP_THREADS']);
+  // 0 or unset means that default, as in the predictor (TensorFlow itself would read 0 as every core).
+  const asked = Number(process.env['TF_NUM_INTRAOP_THREADS'] ?? 0);
+  const tfThreads = asked > 0 ? asked : Math.max(1, os.availableParallelism() - 1);
+  process.env['TF_NUM_INTRAOP_THREADS'] = String(tfThreads);
   const choice = await shared.selectBackend(options.backend);
   const backend = choice.backend;
   const served = `${PLANS.served.kind}:${PLANS.served.widths.join('-')}`;

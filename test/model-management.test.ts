@@ -7,7 +7,7 @@ import { ServiceProcess, isolatedNames, predictionsOf, produceRaw, readAll, temp
 /** The versions a replica served, in the order it served them, each run of one version once. */
 function servedInOrder(predictions: PredictionLike[], replica: string): number[] {
   const runs: number[] = [];
-  // In the order they were made: a batch fenced during a rebalance can leave its replica's running counts repeated.
+  // In the order they were made (a batch fenced during a rebalance leaves a gap in its replica's running counts).
   const made = predictions.filter((q) => q.predictor === replica).sort((a, b) => a.predictedAt - b.predictedAt);
   for (const p of made) {
     if (runs[runs.length - 1] !== p.model.version) runs.push(p.model.version);

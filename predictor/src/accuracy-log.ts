@@ -55,7 +55,14 @@ export class AccuracyLog {
       for (const resolve of this.idle.splice(0)) resolve();
       return;
     }
-    this.file.once('logged', () => this.writeNext());
+    // A write that fails is never 'logged': go on after its error too, or the queue (and close) would wait for ever.
+    const next = (): void => {
+      this.file.off('logged', next);
+      this.file.off('error', next);
+      this.writeNext();
+    };
+    this.file.on('logged', next);
+    this.file.on('error', next);
     this.logger.info(line);
   }
 

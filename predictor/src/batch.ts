@@ -1,5 +1,12 @@
-import { bufferView } from './bytes';
-import { DecodeError, featureLength, sampleCodec, type DataContract, type MessageHeaders, type SampleRecord } from '@hotswap/shared';
+import {
+  DecodeError,
+  bufferView,
+  featureLength,
+  sampleCodec,
+  type DataContract,
+  type MessageHeaders,
+  type SampleRecord,
+} from '@hotswap/shared';
 
 /** Each byte value / 255 as a float32: the same numbers as dividing, at a table load per pixel instead of a division. */
 const PIXEL_SCALE = Float32Array.from({ length: 256 }, (_, v) => v / 255);
@@ -125,11 +132,12 @@ export function decodePacked(bytes: Uint8Array, ends: Uint32Array, contract: Dat
   }
   const n = rows.count;
   return {
-    index: index.slice(0, n),
+    // Views, not copies: the arrays are this chunk's alone (and are moved whole to the main thread).
+    index: index.subarray(0, n),
     sampleIds,
     datasets,
-    createdAt: createdAt.slice(0, n),
-    labels: labels.slice(0, n),
+    createdAt: createdAt.subarray(0, n),
+    labels: labels.subarray(0, n),
     features: rows.features,
     rejected,
   };

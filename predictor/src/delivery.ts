@@ -3,7 +3,7 @@ import type { InboundBatch, KafkaClient, OutboundRecord, RecordProducer, Transac
 export type DeliveryMode = 'exactly-once' | 'at-least-once';
 export const DELIVERY_MODES: readonly DeliveryMode[] = ['exactly-once', 'at-least-once'];
 /** Producers of at-least-once delivery: batches delivered side by side each wait on their own acknowledgement. */
-export const AT_LEAST_ONCE_PRODUCERS = 3;
+const AT_LEAST_ONCE_PRODUCERS = 3;
 
 /** What one predicted chunk writes, and the last input offset it covers. */
 export interface ChunkOutput {
@@ -31,9 +31,8 @@ export class AtLeastOnceDelivery implements Delivery {
   readonly mode = 'at-least-once';
   private readonly producers: RecordProducer[];
 
-  constructor(kafka: KafkaClient, producers = AT_LEAST_ONCE_PRODUCERS) {
-    if (!Number.isInteger(producers) || producers < 1) throw new RangeError(`producers must be a positive integer, got ${producers}`);
-    this.producers = Array.from({ length: producers }, () => kafka.producer());
+  constructor(kafka: KafkaClient) {
+    this.producers = Array.from({ length: AT_LEAST_ONCE_PRODUCERS }, () => kafka.producer());
   }
 
   async start(): Promise<void> {

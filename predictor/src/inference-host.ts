@@ -2,9 +2,8 @@
 // thread is left with Kafka and JSON and the two run at once. Requests are handled one at a time,
 // in arrival order, so a model is never disposed under a prediction asked for before.
 import { parentPort, workerData } from 'node:worker_threads';
-import { ConfigError, ModelRejected, featureLength, selectBackend, type ModelRecord } from '@hotswap/shared';
+import { ConfigError, ModelRejected, featureLength, selectBackend, withBufferViews } from '@hotswap/shared';
 import { decodePacked } from './batch';
-import { bufferView } from './bytes';
 import type { InferenceReply, InferenceRequest, InferenceSettings } from './inference';
 import { loadServable, predictBatch, predictProbabilities, type ServableModel } from './loader';
 
@@ -37,12 +36,12 @@ function modelOf(handle: number): ServableModel {
 async function handle(request: InferenceRequest): Promise<void> {
   switch (request.op) {
     case 'load': {
-      const record: ModelRecord = {
-        ...request.record,
-        weights: bufferView(request.record.weights),
-        signature: request.record.signature === null ? null : bufferView(request.record.signature),
-      };
-      const loaded = await loadServable(record, settings.contract, { maxModelBytes: settings.maxModelBytes }, settings.trustedKeys);
+      const loaded = await loadServable(
+        withBufferViews(request.record),
+        settings.contract,
+        { maxModelBytes: settings.maxModelBytes },
+        settings.trustedKeys,
+      );
       const id = nextHandle++;
       models.set(id, loaded.model);
       reply({ id: request.id, op: 'loaded', handle: id, loadMs: loaded.model.loadMs });
@@ -84,16 +83,20 @@ async function main(): Promise<void> {
   const choice = await selectBackend(settings.backend);
   let queue = Promise.resolve();
   port?.on('message', (request: InferenceRequest) => {
-    queue = queue.then(() =>
-      handle(request).catch((e: Error) =>
-        reply({
-          id: request.id,
-          op: 'failed',
-          reason: e instanceof ModelRejected ? e.reason : null,
-          message: e instanceof ModelRejected ? e.detail : e.message,
-        }),
-      ),
-    );
+    queue = queue
+      .then(() =>
+        handle(request).catch((e: Error) =>
+          reply({
+            id: request.id,
+            op: 'failed',
+            reason: e instanceof ModelRejected ? e.reason : null,
+            message: e instanceof ModelRejected ? e.detail : e.message,
+          }),
+        ),
+      )
+      // Not even the failure could be sent: its caller would wait for ever and every later request be
+      // skipped. End the thread instead, which the main thread reports as fatal.
+      .catch(() => process.exit(1));
   });
   reply({ id: 0, op: 'ready', ...choice });
 }

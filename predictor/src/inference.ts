@@ -4,9 +4,11 @@ import { Worker } from 'node:worker_threads';
 import {
   ConfigError,
   ModelRejected,
+  modelMetadata,
   type BackendChoice,
   type BackendPreference,
   type DataContract,
+  type ModelMetadata,
   type ModelRecord,
   type RejectionReason,
 } from '@hotswap/shared';
@@ -26,7 +28,7 @@ export interface InferenceSettings {
 export interface HostedModel {
   thread: InferenceThread;
   handle: number;
-  record: Omit<ModelRecord, 'weights' | 'topology' | 'weightSpecs' | 'signature'>;
+  record: ModelMetadata;
   /** Milliseconds from the start of verification to the end of warm-up, in its thread. */
   loadMs: number;
 }
@@ -114,8 +116,7 @@ export class InferenceThread {
       if (e instanceof InferenceRejection) throw new ModelRejected(e.reason, record.name, record.version, e.message);
       throw e;
     }
-    const { weights: _w, topology: _t, weightSpecs: _s, signature: _g, ...meta } = record;
-    return { thread: this, handle: reply.handle, record: meta, loadMs: reply.loadMs };
+    return { thread: this, handle: reply.handle, record: modelMetadata(record), loadMs: reply.loadMs };
   }
 
   /** Decodes packed sample values and predicts the usable ones with one tensor call. The arrays are handed over. */

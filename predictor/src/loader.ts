@@ -1,12 +1,14 @@
 import type { KeyObject } from 'node:crypto';
 import {
   ModelRejected,
+  modelMetadata,
   recordToModel,
   tf,
   verifyModelRecord,
   verifyModelSignature,
   type DataContract,
   type ModelLimits,
+  type ModelMetadata,
   type ModelRecord,
 } from '@hotswap/shared';
 import type { ModelVersion } from './registry';
@@ -14,7 +16,7 @@ import type { ModelVersion } from './registry';
 /** What the predictor serves with: a layers model and what it was published with. */
 export interface ServableModel {
   layers: tf.LayersModel;
-  record: Omit<ModelRecord, 'weights' | 'topology' | 'weightSpecs' | 'signature'>;
+  record: ModelMetadata;
   inputLength: number;
   /** Milliseconds from the start of verification to the end of warm-up. */
   loadMs: number;
@@ -66,11 +68,10 @@ export async function loadServable(
     if (e instanceof ModelRejected) throw e;
     throw new ModelRejected('load-failed', record.name, record.version, `warm-up failed: ${(e as Error).message}`);
   }
-  const { weights: _w, topology: _t, weightSpecs: _s, signature: _g, ...meta } = record;
   return {
     name: record.name,
     version: record.version,
-    model: { layers, record: meta, inputLength, loadMs: performance.now() - started },
+    model: { layers, record: modelMetadata(record), inputLength, loadMs: performance.now() - started },
   };
 }
 

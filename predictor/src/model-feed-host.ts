@@ -16,6 +16,7 @@ const logger = createLogger({ service: 'predictor', level: settings.logLevel });
 const kafka = new KafkaClient(settings.connection, logger);
 const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
 let nextId = 1;
+let stopping = false;
 
 function send(message: ModelFeedMessage, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
@@ -58,10 +59,12 @@ port.on('message', (command: ModelFeedCommand) => {
   if (command.op === 'handled') {
     const waiter = waiting.get(command.id);
     waiting.delete(command.id);
-    // A failure goes back to the consumer, which reads the record again after a backoff.
-    if (command.error === null) waiter?.resolve();
+    // A failure goes back to the consumer, which reads the record again after a backoff; not when
+    // stopping, when the thread leaves and the read again would only be an error in the log.
+    if (command.error === null || stopping) waiter?.resolve();
     else waiter?.reject(new Error(`handling the model record failed: ${command.error}`));
   } else {
+    stopping = true;
     void stop();
   }
 });
@@ -70,6 +73,9 @@ async function stop(): Promise<void> {
   try {
     // Also when asked before reading began: the consumer it starts is disconnected at once.
     await (await reading.catch(() => undefined))?.disconnect();
+  } catch (e) {
+    // The thread ends all the same; the broker drops the private group's member after its session.
+    logger.warn(`model-topic thread: leaving ${settings.topic} failed: ${(e as Error).message}`);
   } finally {
     port?.close();
     logger.end();

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { KafkaConnectionSettings, ModelRecord } from '@hotswap/shared';
-import { bufferView } from './bytes';
+import { bufferView, withBufferViews, type KafkaConnectionSettings, type ModelRecord } from '@hotswap/shared';
 
 /** Where a record sits in its topic, for log lines. */
 export interface RecordPlace {
@@ -21,13 +20,8 @@ function asBuffers(item: ModelFeedItem): ModelFeedItem {
   switch (item.kind) {
     case 'control':
       return { ...item, value: bufferView(item.value) };
-    case 'model': {
-      const { weights, signature } = item.model;
-      return {
-        ...item,
-        model: { ...item.model, weights: bufferView(weights), signature: signature === null ? null : bufferView(signature) },
-      };
-    }
+    case 'model':
+      return { ...item, model: withBufferViews(item.model) };
     case 'undecodable':
       return item;
   }
@@ -83,7 +77,7 @@ export class ModelFeedThread {
         else if (this.worker !== undefined) this.onFatal(e);
       };
       worker.on('message', (message: ModelFeedMessage) => {
-        // Once stop() is called nothing more is handed on; the thread is told so and leaves the record unread.
+        // Once stop() is called nothing more is handed on; the thread, told so, lets the record go.
         const stopped = this.worker !== worker;
         switch (message.op) {
           case 'reading':

@@ -371,7 +371,7 @@ export class Predictor implements ServingApi {
     } finally {
       scoring.done();
       await counting.ready;
-      // Not delivered: these predictions were never visible; take them out of the running figures.
+      // Not delivered: the ledger hands these numbers back only if no write began and no batch scored after this one.
       if (last === undefined) {
         this.accuracy.abandon(output.tally, output.written);
         counting.done();

@@ -1,3 +1,4 @@
+export * from './bytes';
 export * from './config';
 export * from './lifecycle';
 export * from './retry';

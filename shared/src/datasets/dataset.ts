@@ -1,3 +1,4 @@
+import { bufferView } from '../bytes';
 import type { FeatureType } from '../schemas/records';
 
 export type DatasetName = 'fashion-mnist' | 'mnist' | 'synthetic';
@@ -26,7 +27,7 @@ export function featuresOf(ds: Dataset, i: number): Uint8Array | Float32Array {
 
 /** Bytes as they travel in a sample record: UINT8 as is, FLOAT32 little-endian. */
 export function featureBytes(features: Uint8Array | Float32Array): Buffer {
-  return Buffer.from(features.buffer, features.byteOffset, features.byteLength);
+  return bufferView(features);
 }
 
 export const FASHION_MNIST_CLASSES = [

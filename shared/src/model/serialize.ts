@@ -4,6 +4,12 @@ import { sha256Hex } from './checks';
 
 export type ModelMetadata = Omit<ModelRecord, 'topology' | 'weightSpecs' | 'weights' | 'weightsSha256' | 'signingKeyId' | 'signature'>;
 
+/** What a record was published with, without its graph, weights and their proofs. */
+export function modelMetadata(record: ModelRecord): ModelMetadata {
+  const { topology: _t, weightSpecs: _s, weights: _w, weightsSha256: _h, signingKeyId: _k, signature: _g, ...metadata } = record;
+  return metadata;
+}
+
 function joinWeightData(data: ArrayBuffer | ArrayBuffer[]): Buffer {
   return Array.isArray(data) ? Buffer.concat(data.map((b) => Buffer.from(b))) : Buffer.from(data);
 }
