@@ -53,7 +53,7 @@ function yamlToJson(text: string): unknown {
 
 interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile?: string; target?: string; network?: string };
   container_name?: string;
   ports?: unknown[];
   expose?: (string | number)[];
@@ -136,11 +136,12 @@ describe('deploy: docker compose files', () => {
   });
 
   for (const name of APP_SERVICES) {
-    it(`${name}: built from the repo root with ${name}/Dockerfile, on kafka:19092 once Kafka is healthy`, () => {
+    it(`${name}: built from the repo root as the Dockerfile's ${name} target, on kafka:19092 once Kafka is healthy`, () => {
       const svc = all.services[name] as ComposeService;
       assert.equal(svc.build?.context, REPO);
-      assert.equal(svc.build?.dockerfile, `${name}/Dockerfile`);
-      assert.ok(existsSync(join(REPO, name, 'Dockerfile')));
+      assert.equal(svc.build?.dockerfile ?? 'Dockerfile', 'Dockerfile');
+      assert.equal(svc.build?.target, name);
+      assert.equal(svc.build?.network, 'host', 'build steps fetch packages over the host network');
       assert.equal(svc.environment?.['KAFKA_BROKERS'], 'kafka:19092');
       assert.equal(String(svc.environment?.['METRICS_PORT']), String(METRICS_PORTS[name]));
       assert.ok(svc.depends_on !== undefined && !Array.isArray(svc.depends_on), 'depends_on with conditions');
@@ -463,7 +464,7 @@ function runProbe(command: string[], port: number): Promise<number | null> {
   return new Promise((resolve, reject) => {
     const [file, ...args] = command as [string, ...string[]];
     const child = spawn(file === 'node' ? process.execPath : file, args, {
-      env: { ...process.env, METRICS_PORT: String(port) },
+      env: { ...process.env, METRICS_PORT: String(port), HEALTH_PATH: '/metrics' },
       stdio: 'ignore',
     });
     child.on('error', reject);
@@ -480,63 +481,77 @@ describe('deploy: Dockerfiles', () => {
     }
   });
 
+  const ins = instructions(readFileSync(join(REPO, 'Dockerfile'), 'utf8'));
+  const all = stages(ins);
+  const named = (name: string) => all.find((stage) => new RegExp(`\\sAS\\s+${name}$`, 'i').test(stage[0]?.args ?? ''));
+  const build = named('build');
+  const runtime = named('runtime');
+  const runs = (stage: Instruction[] | undefined) => (stage ?? []).filter((i) => i.op === 'RUN').map((i) => i.args);
+
+  it('one build stage on node:20-bookworm for all three services, a runtime stage on node:20-bookworm-slim', () => {
+    assert.match(build?.[0]?.args ?? '', /^node:20-bookworm\s+AS\s+build$/i);
+    assert.match(runtime?.[0]?.args ?? '', /^node:20-bookworm-slim\s+AS\s+runtime$/i);
+    assert.equal(all.filter((stage) => /^node:20-bookworm\s/i.test(stage[0]?.args ?? '')).length, 1, 'one build stage');
+  });
+
+  it('installs with npm ci, builds native TensorFlow, compiles the services, and keeps production dependencies only', () => {
+    const steps = runs(build).join('\n');
+    assert.match(steps, /npm ci\b/);
+    assert.match(steps, /tsc -b datagenerator modelgenerator predictor/);
+    assert.match(steps, /npm prune --omit=dev/);
+    assert.match(steps, /scripts\/tfjs-native\.sh/);
+    // Nothing of the build stage's compilers reaches the runtime: it starts from the slim image.
+    assert.equal(runs(runtime).filter((r) => /apt-get|npm (ci|install)/.test(r)).length, 0);
+  });
+
+  it('never copies node_modules or build output from the host', () => {
+    for (const copy of ins.filter((i) => (i.op === 'COPY' || i.op === 'ADD') && !/--from=/.test(i.args))) {
+      assert.doesNotMatch(copy.args, /node_modules|(^|[\s/])dist(\/|\s|$)/, `${copy.op} ${copy.args}`);
+      // A whole-context copy would bring them along if .dockerignore ever lost them.
+      assert.doesNotMatch(copy.args, /^(--\S+\s+)*\.\/?\s/, `${copy.op} ${copy.args} copies the whole context`);
+    }
+  });
+
+  it('the runtime runs as a non-root user from /app', () => {
+    const user = (runtime ?? []).filter((i) => i.op === 'USER').pop();
+    assert.ok(user !== undefined, 'no USER in the runtime stage: it would run as root');
+    assert.doesNotMatch(user.args, /^(root|0)(:|$)/);
+    assert.equal((runtime ?? []).filter((i) => i.op === 'WORKDIR').pop()?.args, '/app');
+  });
+
+  it('has a HEALTHCHECK that passes on 200 and fails on 503 or no answer', async function () {
+    this.timeout(30_000);
+    const command = healthcheckCommand(runtime ?? []);
+    assert.equal(command[0], 'node', 'slim images have no curl: the probe is node');
+    for (const [status, expected] of [
+      [200, 0],
+      [503, 1],
+    ] as const) {
+      const { port, server } = await serve(status);
+      try {
+        assert.equal(await runProbe(command, port), expected, `probe exit code when the service answers ${status}`);
+      } finally {
+        server.close();
+      }
+    }
+    const { port, server } = await serve(200);
+    await new Promise((resolve) => server.close(resolve));
+    assert.equal(await runProbe(command, port), 1, 'probe exit code when nothing listens');
+  });
+
   for (const service of APP_SERVICES) {
-    describe(`${service}/Dockerfile`, () => {
-      const ins = instructions(readFileSync(join(REPO, service, 'Dockerfile'), 'utf8'));
-      const [build, ...rest] = stages(ins);
-      const final = rest[rest.length - 1] ?? [];
-      const runs = (stage: Instruction[] | undefined) => (stage ?? []).filter((i) => i.op === 'RUN').map((i) => i.args);
-
-      it('builds in a node:20-bookworm stage named build and runs in node:20-bookworm-slim', () => {
-        assert.ok(rest.length >= 1, 'a single stage: no separate runtime stage');
-        assert.match(build?.[0]?.args ?? '', /^node:20-bookworm\s+AS\s+build$/i);
-        assert.match(final[0]?.args ?? '', /^node:20-bookworm-slim(\s|$)/);
-      });
-
-      it('installs with npm ci, compiles, and keeps production dependencies only', () => {
-        const steps = runs(build).join('\n');
-        assert.match(steps, /npm ci\b/);
-        assert.match(steps, new RegExp(`tsc -b ${service}\\b|npm run build`));
-        assert.match(steps, /npm prune --omit=dev|npm ci [^\n]*--omit=dev/);
-        if (service !== 'datagenerator') assert.match(steps, /scripts\/tfjs-native\.sh/);
-      });
-
-      it('never copies node_modules or build output from the host', () => {
-        for (const copy of ins.filter((i) => (i.op === 'COPY' || i.op === 'ADD') && !/--from=/.test(i.args))) {
-          assert.doesNotMatch(copy.args, /node_modules|(^|[\s/])dist(\/|\s|$)/, `${copy.op} ${copy.args}`);
-          // A whole-context copy would bring them along if .dockerignore ever lost them.
-          assert.doesNotMatch(copy.args, /^(--\S+\s+)*\.\/?\s/, `${copy.op} ${copy.args} copies the whole context`);
-        }
-      });
-
-      it('runs as a non-root user from /app with its service as the command', () => {
-        const user = final.filter((i) => i.op === 'USER').pop();
-        assert.ok(user !== undefined, 'no USER in the final stage: it would run as root');
-        assert.doesNotMatch(user.args, /^(root|0)(:|$)/);
-        assert.equal(final.filter((i) => i.op === 'WORKDIR').pop()?.args, '/app');
-        assert.deepEqual(JSON.parse(final.filter((i) => i.op === 'CMD').pop()?.args ?? 'null'), ['node', `${service}/dist/main.js`]);
-      });
-
-      it('has a HEALTHCHECK that passes on 200 and fails on 503 or no answer', async function () {
-        this.timeout(30_000);
-        const command = healthcheckCommand(final);
-        assert.equal(command[0], 'node', 'slim images have no curl: the probe is node');
-        assert.match(command.join(' '), new RegExp(String(METRICS_PORTS[service])), 'probes its default metrics port');
-        for (const [status, expected] of [
-          [200, 0],
-          [503, 1],
-        ] as const) {
-          const { port, server } = await serve(status);
-          try {
-            assert.equal(await runProbe(command, port), expected, `probe exit code when the service answers ${status}`);
-          } finally {
-            server.close();
-          }
-        }
-        const { port, server } = await serve(200);
-        await new Promise((resolve) => server.close(resolve));
-        assert.equal(await runProbe(command, port), 1, 'probe exit code when nothing listens');
-      });
+    it(`${service}: a target on the runtime stage, with its metrics port, health path and command`, () => {
+      const stage = named(service);
+      assert.ok(stage !== undefined, `no stage named ${service}`);
+      assert.match(stage[0]?.args ?? '', new RegExp(`^runtime\\s+AS\\s+${service}$`, 'i'));
+      const env = stage
+        .filter((i) => i.op === 'ENV')
+        .map((i) => i.args)
+        .join(' ');
+      assert.match(env, new RegExp(`METRICS_PORT=${METRICS_PORTS[service]}\\b`));
+      if (service === 'predictor')
+        assert.match(env, /HEALTH_PATH=\/healthz/, 'the predictor is healthy once it serves, not once it listens');
+      assert.deepEqual(JSON.parse(stage.filter((i) => i.op === 'CMD').pop()?.args ?? 'null'), ['node', `${service}/dist/main.js`]);
     });
   }
 });
