@@ -93,6 +93,31 @@ async function servingVersions(): Promise<(number | null)[]> {
   return versions;
 }
 
+const DATA_PARTITIONS = 6;
+
+/** Which consumer of the predictors' group owns each data partition (kafka-consumer-groups.sh). */
+async function dataPartitionOwners(): Promise<Map<number, string>> {
+  const out = await dockerOk([
+    'compose',
+    'exec',
+    '-T',
+    'kafka',
+    '/opt/kafka/bin/kafka-consumer-groups.sh',
+    '--bootstrap-server',
+    'kafka:19092',
+    '--describe',
+    '--group',
+    'hotswap-predictor',
+  ]);
+  const owners = new Map<number, string>();
+  for (const line of out.split('\n')) {
+    const cols = line.trim().split(/\s+/);
+    // GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID
+    if (cols[1] === 'queueing.data' && cols[6] !== undefined && cols[6] !== '-') owners.set(Number(cols[2]), cols[6]);
+  }
+  return owners;
+}
+
 /** (partition, offset) of every record on the data topic, read to its end. */
 async function dataRecords(): Promise<string[]> {
   const lines = await consoleConsumer(
@@ -273,12 +298,18 @@ describe('docker compose up, as users run it (real engine, the repository compos
     const victim = (await containers()).find((c) => c.Service === 'predictor' && c.Name.endsWith(`-${REPLICAS}`));
     assert.ok(victim, 'no third predictor container');
     await dockerOk(['kill', victim.Name]);
-    const killedAt = Date.now();
-    // Samples keep coming for a while, then stop, so every one of them can be accounted for.
-    await waitFor('predictions made after the kill by the two others', 120_000, async () => {
-      const after = (await predictions()).filter((p) => (p as unknown as { predictedAt: number }).predictedAt > killedAt + 10_000);
-      return new Set(after.map((p) => p.predictor)).size === REPLICAS - 1 ? after : undefined;
-    });
+    // The group's answer, not a guess: every data partition owned, by the two replicas left.
+    const owners = await waitFor(
+      'the two replicas left owning every data partition',
+      120_000,
+      async () => {
+        const o = await dataPartitionOwners();
+        return o.size === DATA_PARTITIONS && new Set(o.values()).size === REPLICAS - 1 ? o : undefined;
+      },
+      async () => JSON.stringify([...(await dataPartitionOwners())]),
+    );
+    figures['partitions after the kill'] = `${owners.size} data partitions, ${new Set(owners.values()).size} consumers`;
+    // Then no more samples, so that every one of them can be accounted for.
     await dockerOk(['compose', 'stop', 'datagenerator'], { timeoutMs: 60_000 });
     const data = await dataRecords();
     assert.ok(data.length > 0);
