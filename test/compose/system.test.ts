@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { constants, accessSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO } from '../support/services';
+import { REPO, type PredictionLike } from '../support/services';
 import { consoleConsumer, containers, docker, dockerOk, predictorGet, waitFor, type Container } from './engine';
 
 /**
@@ -23,17 +23,9 @@ function services(): string[] {
   return ['kafka', 'datagenerator', 'modelgenerator', 'predictor', 'prometheus'];
 }
 
-interface Prediction {
-  sampleId: string;
-  model: { name: string; version: number };
-  predicted: number;
-  label: number | null;
-  correct: boolean | null;
-  accuracy: number | null;
-  count: number;
-  predictions: number;
+/** A prediction record, with where its sample was read from. */
+interface Prediction extends PredictionLike {
   source: { topic: string; partition: number; offset: string };
-  predictor: string;
 }
 
 async function predictions(extra: string[] = []): Promise<Prediction[]> {
@@ -225,7 +217,7 @@ describe('docker compose up, as users run it (real engine, the repository compos
       assert.equal(p.model.name, 'fashion-mnist');
       assert.ok(p.count >= 1 && p.accuracy !== null && p.accuracy >= 0 && p.accuracy <= 1, JSON.stringify(p));
     }
-    const first = list.reduce((a, p) => Math.min(a, (p as unknown as { predictedAt: number }).predictedAt), Infinity);
+    const first = list.reduce((a, p) => Math.min(a, p.predictedAt), Infinity);
     figures['first prediction after up (s)'] = ((first - startedAt) / 1000).toFixed(1);
     figures['predictors seen in the first predictions'] = new Set(list.map((p) => p.predictor)).size;
   });
