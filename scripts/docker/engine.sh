@@ -17,7 +17,9 @@ CACHE=${DOCKER_CACHE_DIR:-$REPO/.cache/docker}
 PID_FILE=$CACHE/dockerd.pid
 LOG=$CACHE/dockerd.log
 COMPOSE_VERSION=${COMPOSE_VERSION:-v2.40.3}
-PLUGIN_DIR=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
+PLUGIN_DIR=${DOCKER_CONFIG:-${HOME:-/root}/.docker}/cli-plugins
+# Go as the machine installs it, even where it is not on the PATH.
+[ -x /usr/local/go/bin/go ] && PATH=$PATH:/usr/local/go/bin
 
 say() { printf 'engine: %s\n' "$*" >&2; }
 die() {

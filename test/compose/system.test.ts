@@ -285,6 +285,15 @@ describe('docker compose up, as users run it (real engine, the repository compos
     }
   });
 
+  it('a healthy run prints no error line: no container logged one up to here', async function () {
+    this.timeout(60_000);
+    const logs = await dockerOk(['compose', 'logs', '--no-color']);
+    // The services' lines ("<time> predictor error: ...") and the broker's ("[<time>] ERROR ...").
+    const errors = logs.split('\n').filter((line) => /\| \S+ \w+ error: |\] ERROR /.test(line));
+    assert.deepEqual(errors, [], `${errors.length} error lines`);
+    figures['log lines before the kill (none at error)'] = logs.split('\n').length;
+  });
+
   it('killing one predictor (docker kill): the other two take its partitions; no sample lost or predicted twice', async function () {
     this.timeout(600_000);
     const victim = (await containers()).find((c) => c.Service === 'predictor' && c.Name.endsWith(`-${REPLICAS}`));

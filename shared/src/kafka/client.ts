@@ -17,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaConnectionSettings } from '../config';
 import type { MessageHeaders } from '../schemas/codec';
 import type { Logger } from '../telemetry/logger';
+import { kafkaLogLevel, type LogLevelName } from './log-levels';
 import { KeyPartitioner } from './partitioning';
 
 export interface TopicSpec {
@@ -73,7 +74,7 @@ function toHeaders(headers: IHeaders | undefined): MessageHeaders {
   return out;
 }
 
-const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+const LEVELS: Record<number, LogLevelName> = {
   [logLevel.ERROR]: 'error',
   [logLevel.WARN]: 'warn',
   [logLevel.INFO]: 'info',
@@ -411,10 +412,7 @@ export class KafkaClient {
         () =>
         ({ level, log }: LogEntry) => {
           const { message, ...extra } = log;
-          // Our producers retry sends themselves, and transactions make the retries safe: the
-          // library's advice to retry forever is noise here.
-          const quiet = message.startsWith('Limiting retries for the idempotent producer');
-          this.logger.log(quiet ? 'debug' : (LEVELS[level] ?? 'info'), `kafka: ${message}`, extra);
+          this.logger.log(kafkaLogLevel(LEVELS[level] ?? 'info', message, extra), `kafka: ${message}`, extra);
         },
     });
     // For set-up probes: one quick try each, silent, so waitForTopics paces and explains the retries.
@@ -584,6 +582,10 @@ export class KafkaClient {
         maxInFlightRequests: 1,
         createPartitioner: kafkaDefaultPartitioner,
         transactionTimeout: 30_000,
+        // A transaction begun while the coordinator still writes the last one's markers is refused
+        // (CONCURRENT_TRANSACTIONS) for a few ms: retry after 20 ms, as Kafka's Java producer does,
+        // not 300; as many retries as still ride out a broker restart of about a minute.
+        retry: { initialRetryTime: 20, maxRetryTime: 5000, retries: 19 },
         allowAutoTopicCreation: false,
       }),
       transactionalId,

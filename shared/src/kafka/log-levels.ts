@@ -1,0 +1,24 @@
+/** A log level of ours, by name. */
+export type LogLevelName = 'error' | 'warn' | 'info' | 'debug';
+
+/**
+ * The level a kafkajs log entry is written at here. An `error` line must mean a person should act,
+ * but kafkajs logs at `error` what it is still handling: a broker's error answer (`Response ...`,
+ * which its caller retries or throws) and each retry it schedules. Those go lower: a first retry
+ * or two is routine (a transaction begun while the coordinator still writes the last one's
+ * markers, a coordinator still loading), more say something is wrong. What kafkajs finally throws
+ * reaches our code, which logs it at the level it deserves.
+ */
+export function kafkaLogLevel(level: LogLevelName, message: string, extra: Record<string, unknown>): LogLevelName {
+  // Our producers retry sends themselves, and transactions make the retries safe: the library's
+  // advice to retry forever is noise here.
+  if (message.startsWith('Limiting retries for the idempotent producer')) return 'debug';
+  if (level !== 'error') return level;
+  if (message.startsWith('Response ')) return 'debug';
+  const retryCount = extra['retryCount'];
+  if (typeof retryCount === 'number') return retryCount < ROUTINE_RETRIES ? 'debug' : 'warn';
+  return 'error';
+}
+
+/** Retries of one operation that a healthy cluster may need. */
+const ROUTINE_RETRIES = 2;
