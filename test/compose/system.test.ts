@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { constants, accessSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { constants, accessSync, existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, type PredictionLike } from '../support/services';
 import { consoleConsumer, containers, docker, dockerOk, predictorGet, waitFor, type Container } from './engine';
@@ -127,19 +127,22 @@ describe('docker compose up, as users run it (real engine, the repository compos
   let startedAt = 0;
   let latestVersion = 0;
 
-  before(async function () {
-    this.timeout(180_000);
-    await dockerOk(['compose', 'down', '--volumes', '--remove-orphans'], { timeoutMs: 150_000 });
-    // Accuracy logs of an earlier run would be counted as this run's.
-    for (const f of readdirSync(LOGS, { withFileTypes: true }).filter((e) => /^predictor-.*\.log/.test(e.name))) rmSync(join(LOGS, f.name));
-  });
-
   after(async function () {
     this.timeout(180_000);
     const down = await docker(['compose', 'down', '--volumes', '--remove-orphans'], { timeoutMs: 150_000 });
     if (down.status !== 0) console.error(`cleanup: docker compose down failed: ${down.stderr}`);
     console.log('\ncompose test figures:');
     for (const [k, v] of Object.entries(figures)) console.log(`  ${k}: ${v}`);
+  });
+
+  // A step of the story, not a hook: if it fails, it fails alone and the steps after it still run.
+  it('starts from nothing: no container, volume or accuracy log of an earlier run', async function () {
+    this.timeout(180_000);
+    await dockerOk(['compose', 'down', '--volumes', '--remove-orphans'], { timeoutMs: 150_000 });
+    // A fresh clone has no ./logs: Docker makes it, and the logs-permissions service opens it.
+    const earlier = existsSync(LOGS) ? readdirSync(LOGS).filter((name) => /^predictor-.*\.log/.test(name)) : [];
+    for (const name of earlier) rmSync(join(LOGS, name));
+    assert.equal((await containers()).length, 0);
   });
 
   it('Kafka alone first (docker compose -f docker-compose.kafka.yml up -d): healthy, and answers on 127.0.0.1:9092 from the host', async function () {
