@@ -20,9 +20,6 @@ trap 'bash scripts/docker/engine.sh stop' EXIT
 step "base images"
 bash scripts/docker/standins.sh
 
-# Compose 2.40 tries Bake first and warns where buildx is missing; its own builder is what runs then.
-export COMPOSE_BAKE=false
-
 step "docker compose build"
 built=$SECONDS
 docker compose --progress quiet build
