@@ -18,6 +18,7 @@ import { createPrivateKey } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ServiceProcess, isolatedNames, metricValues, predictionsOf, produceRaw, readTopic, tempDir } from './support/services';
+import { setUpSuite } from './support/set-up';
 
 function sample(id: string, over: Partial<SampleRecord> = {}): SampleRecord {
   return {
@@ -65,7 +66,7 @@ async function scrapeMetrics(service: ServiceProcess): Promise<string> {
 describe('bad input on a real broker', function () {
   this.timeout(180_000);
 
-  before(async () => {
+  setUpSuite(async () => {
     await selectBackend('cpu');
   });
 

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRegistry } from '@hotswap/shared';
 import { REPO } from './support/services';
+import { setUpSuite } from './support/set-up';
 
 /**
  * The deploy artifacts (compose files, Dockerfiles, Prometheus and Grafana provisioning), checked
@@ -21,11 +22,11 @@ const TOOLS = {
   // Turns Compose's YAML output into JSON; python3-yaml is a dependency of docker-compose.
   python: { path: '/usr/bin/python3', apt: 'python3-yaml' },
 } as const;
-const APT_LINE = 'apt-get install -y --no-install-recommends docker-compose prometheus';
+const INSTALL = 'bash scripts/prerequisites.sh';
 
 function tool(name: keyof typeof TOOLS): string {
   const t = TOOLS[name];
-  assert.ok(existsSync(t.path), `${t.path} is missing: install the Debian package ${t.apt} (CI: ${APT_LINE})`);
+  assert.ok(existsSync(t.path), `${t.path} is missing: install the Debian package ${t.apt} (or all of them: ${INSTALL})`);
   return t.path;
 }
 
@@ -92,7 +93,7 @@ const METRICS_PORTS = { datagenerator: 9466, modelgenerator: 9465, predictor: 94
 
 describe('deploy: docker compose files', () => {
   let all: ComposeConfig;
-  before(() => {
+  setUpSuite(() => {
     // As a user runs it: plain `docker-compose config` in the repo root, which reads .env.
     all = composeConfig([]);
   });

@@ -13,7 +13,8 @@ import {
   type Dataset,
   type ModelRecord,
 } from '@hotswap/shared';
-import { REPO, ServiceProcess, isolatedNames, metricValues, readAll, tempDir } from './support/services';
+import { REPO, ServiceProcess, isolatedNames, metricValues, readAll, stopStarted, tempDir } from './support/services';
+import { setUpSuite } from './support/set-up';
 
 interface Answer {
   status: number;
@@ -56,7 +57,7 @@ describe('HTTP API of a real predictor (TF Serving shape, real broker, real mode
   /** Held-out image i as a list of 784 pixels 0..255. */
   const pixels = (i: number): number[] => Array.from(featuresOf(dataset, heldOut[i] as number));
 
-  before(async () => {
+  setUpSuite(async () => {
     await selectBackend('cpu');
     dataset = loadDataset('fashion-mnist', { seed: 42, drift: 0, cacheDir: join(REPO, '.cache', 'datasets') });
     heldOut = heldOutSplit(dataset.size, 42).test;
@@ -86,7 +87,7 @@ describe('HTTP API of a real predictor (TF Serving shape, real broker, real mode
   });
 
   after(async () => {
-    assert.equal(await predictor.stop(), 0);
+    await stopStarted(predictor);
   });
 
   async function publishedModel(version: number): Promise<ModelRecord> {
@@ -234,5 +235,9 @@ describe('HTTP API of a real predictor (TF Serving shape, real broker, real mode
     assert.equal(counted.get('{route="predict",code="503"}'), 1);
     assert.ok((counted.get('{route="predict",code="413"}') ?? 0) >= 2);
     assert.match(text, /^hotswap_http_request_seconds_bucket\{[^}]*route="predict"/m);
+  });
+
+  it('the predictor exits 0 on SIGTERM', async () => {
+    assert.equal(await predictor.stop(), 0);
   });
 });

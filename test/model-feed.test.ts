@@ -15,6 +15,7 @@ import {
 } from '@hotswap/shared';
 import { ModelFeedThread, type ModelFeedItem } from '@hotswap/predictor/dist/model-feed';
 import { brokers, isolatedNames, produceRaw } from './support/services';
+import { setUpSuite } from './support/set-up';
 
 /** A model record that decodes; its weights are never loaded here, so any bytes do. */
 function modelRecord(version: number, weights: Buffer): ModelRecord {
@@ -52,7 +53,7 @@ describe('the model-topic thread, on a real broker', function () {
   this.timeout(60_000);
   // Made once the global setup has named the broker, which is after the test files load.
   let kafka: KafkaClient;
-  before(() => {
+  setUpSuite(() => {
     kafka = new KafkaClient(
       { brokers: brokers().split(','), clientId: 'hotswap-test', ssl: false },
       createLogger({ service: 'test', level: 'error' }),

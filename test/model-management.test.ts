@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { controlHeaders, controlRecordKey, encodeControl, modelCodec, modelRecordKey } from '@hotswap/shared';
-import { ServiceProcess, isolatedNames, predictionsOf, produceRaw, readAll, tempDir, type PredictionLike } from './support/services';
+import {
+  ServiceProcess,
+  isolatedNames,
+  predictionsOf,
+  produceRaw,
+  readAll,
+  readTopic,
+  tempDir,
+  type PredictionLike,
+} from './support/services';
 
 /** The versions a replica served, in the order it served them, each run of one version once. */
 function servedInOrder(predictions: PredictionLike[], replica: string): number[] {
@@ -87,7 +96,12 @@ describe('model management: pin, rollback and unpin, followed by every replica',
       c = replica('c');
       await c.waitFor(/model topic read: 3 version\(s\) of fashion-mnist found, pinned to v2/);
       await c.waitFor(/swapped in fashion-mnist v2/);
-      await new Promise((r) => setTimeout(r, 3000));
+      // Unpinned only once c has partitions and has predicted under the pin.
+      await readTopic(
+        names.predictionTopic,
+        (r) => predictionsOf(r).some((p) => p.predictor.endsWith(`-${c!.pid}`) && p.model.version === 2),
+        60_000,
+      );
 
       const refused = await post(portB, '/v1/models/fashion-mnist:pin', { version: 9 });
       assert.equal(refused.status, 404);
@@ -101,15 +115,16 @@ describe('model management: pin, rollback and unpin, followed by every replica',
       // A swap shows at a batch start; wait until each replica's v3 predictions are committed too
       // (a batch cut short by a rebalance is predicted again by the partition's next owner).
       const replicaIds = [a, b, c].map((r) => `-${r.pid}`);
-      const until = Date.now() + 30_000;
-      for (;;) {
-        const committed = predictionsOf(await readAll(names.predictionTopic));
-        const onV3 = replicaIds.filter((id) =>
-          committed.some((p) => p.predictor.endsWith(id) && p.model.version === 3 && p.predictedAt > unpinAt),
-        );
-        if (onV3.length === replicaIds.length || Date.now() > until) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      await readTopic(
+        names.predictionTopic,
+        (r) => {
+          const committed = predictionsOf(r);
+          return replicaIds.every((id) =>
+            committed.some((p) => p.predictor.endsWith(id) && p.model.version === 3 && p.predictedAt > unpinAt),
+          );
+        },
+        60_000,
+      );
 
       const status = (await (await fetch(`http://127.0.0.1:${portA}/v1/models/fashion-mnist`)).json()) as {
         versions: { version: number; live: { labelled: number } }[];

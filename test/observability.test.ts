@@ -3,7 +3,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ServiceProcess, isolatedNames, predictionsOf, readTopic, tempDir } from './support/services';
+import { ServiceProcess, isolatedNames, predictionsOf, readTopic, stopStarted, tempDir } from './support/services';
+import { setUpSuite } from './support/set-up';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const PROMTOOL = '/usr/bin/promtool';
@@ -42,9 +43,9 @@ describe('observability: Prometheus metrics and the accuracy log', function () {
   let data: ServiceProcess;
   let prometheus: ChildProcess | undefined;
 
-  before(async () => {
+  setUpSuite(async () => {
     for (const tool of [PROMETHEUS, PROMTOOL]) {
-      assert.ok(existsSync(tool), `${tool} is missing: apt-get install prometheus (Debian's package)`);
+      assert.ok(existsSync(tool), `${tool} is missing: bash scripts/prerequisites.sh installs Debian's prometheus`);
     }
     predictor = new ServiceProcess('predictor', {
       ...common,
@@ -53,7 +54,7 @@ describe('observability: Prometheus metrics and the accuracy log', function () {
       LOG_MAX_BYTES: '2048',
       LOG_MAX_FILES: '4',
       METRICS_PORT: '0',
-      // On, so the HTTP API's metrics are exported and checked against the README like the rest.
+      // On, so the HTTP API's metrics are exported and checked against the docs like the rest.
       HTTP_PORT: '0',
     });
     await predictor.waitFor(/reading models/);
@@ -78,7 +79,7 @@ describe('observability: Prometheus metrics and the accuracy log', function () {
 
   after(async () => {
     prometheus?.kill('SIGTERM');
-    await Promise.all([predictor.stop(), models.stop(), data.stop()]);
+    await stopStarted(predictor, models, data);
   });
 
   it("passes promtool's check of every service's /metrics", async () => {
@@ -99,7 +100,7 @@ describe('observability: Prometheus metrics and the accuracy log', function () {
     assert.equal(await running.stop(), 0);
   });
 
-  it('exports every metric the Grafana dashboard and the README name', async () => {
+  it('exports every metric the Grafana dashboard, the README and docs/ name', async () => {
     const running = new ServiceProcess('datagenerator', {
       ...common,
       DATA_TOPIC: `${names.dataTopic}.names`,
@@ -114,14 +115,15 @@ describe('observability: Prometheus metrics and the accuracy log', function () {
     assert.equal(await running.stop(), 0);
     const REPO_ROOT = join(__dirname, '..', '..');
     const dashboard = readFileSync(join(REPO_ROOT, 'deploy', 'grafana', 'dashboards', 'hotswap.json'), 'utf8');
-    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const pages = ['README.md', ...readdirSync(join(REPO_ROOT, 'docs')).map((f) => join('docs', f))].filter((f) => f.endsWith('.md'));
+    const docs = pages.map((f) => readFileSync(join(REPO_ROOT, f), 'utf8')).join('\n');
     const named = new Set(
-      [...`${dashboard}\n${readme}`.matchAll(/\b((?:hotswap|process|nodejs)_[a-z_]+)/g)].map((m) =>
+      [...`${dashboard}\n${docs}`.matchAll(/\b((?:hotswap|process|nodejs)_[a-z_]+)/g)].map((m) =>
         (m[1] as string).replace(/_(bucket|sum|count)$/, ''),
       ),
     );
     const missing = [...named].filter((n) => !exported.has(n));
-    assert.deepEqual(missing, [], 'named in the dashboard or README but not exported');
+    assert.deepEqual(missing, [], 'named in the dashboard, README.md or docs/*.md but not exported');
     assert.ok(named.size >= 18, `${named.size} metric names found`);
   });
 

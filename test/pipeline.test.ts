@@ -3,7 +3,19 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO, ServiceProcess, brokers, isolatedNames, predictionsOf, readAll, readTopic, tempDir } from './support/services';
+import {
+  REPO,
+  ServiceProcess,
+  brokers,
+  groupCaughtUp,
+  isolatedNames,
+  predictionsOf,
+  readAll,
+  readTopic,
+  stopStarted,
+  tempDir,
+} from './support/services';
+import { setUpSuite } from './support/set-up';
 
 const run = promisify(execFile);
 
@@ -16,7 +28,7 @@ describe('pipeline on a real broker', function () {
   let predictor: ServiceProcess;
   let predictions: ReturnType<typeof predictionsOf>;
 
-  before(async () => {
+  setUpSuite(async () => {
     predictor = new ServiceProcess('predictor', { ...common, PREDICTOR_GROUP: names.group, LOG_FILE: logFile, DATA_PARTITIONS: '3' });
     await predictor.waitFor(/reading models of fashion-mnist/);
     // Data first, model later: the predictor must hold the data, not drop it, until a model serves.
@@ -35,7 +47,7 @@ describe('pipeline on a real broker', function () {
   });
 
   after(async () => {
-    assert.equal(await predictor.stop(), 0, 'predictor exits 0 on SIGTERM');
+    await stopStarted(predictor);
   });
 
   it('writes exactly one prediction per sample sent', async () => {
@@ -46,8 +58,8 @@ describe('pipeline on a real broker', function () {
       ids.every((id) => id.startsWith(`${names.id}:test:`)),
       'every prediction is for a sample of this run',
     );
-    // No late duplicate either: give the predictor a moment, then count again.
-    await new Promise((r) => setTimeout(r, 2000));
+    // No late duplicate either: once the predictor has committed every sample, count again.
+    await groupCaughtUp(names.group, names.dataTopic);
     const again = await readAll(names.predictionTopic);
     assert.equal(again.length, SAMPLES);
   });
@@ -113,5 +125,9 @@ describe('pipeline on a real broker', function () {
       assert.equal(p.model.name, 'fashion-mnist');
       assert.equal(typeof p.count, 'number');
     }
+  });
+
+  it('the predictor exits 0 on SIGTERM', async () => {
+    assert.equal(await predictor.stop(), 0);
   });
 });

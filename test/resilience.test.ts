@@ -1,16 +1,19 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO, ServiceProcess, isolatedNames, readAll, readTopic, tempDir, type PredictionLike } from './support/services';
+import { REPO, ServiceProcess, groupCaughtUp, isolatedNames, readAll, readTopic, tempDir, type PredictionLike } from './support/services';
+import { setUpSuite } from './support/set-up';
 
 const KAFKA = join(REPO, 'scripts', 'kafka', 'kafka.sh');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const parse = (records: { value: Buffer | null }[]) => records.map((r) => JSON.parse((r.value as Buffer).toString()) as PredictionLike);
+type Names = ReturnType<typeof isolatedNames>;
 
 /** Every sample id sent once has exactly one committed prediction (read_committed reader). */
-async function assertExactlyOnce(topic: string, runId: string, count: number, timeoutMs = 120_000): Promise<PredictionLike[]> {
+async function assertExactlyOnce(names: Names, count: number, timeoutMs = 120_000): Promise<PredictionLike[]> {
+  const topic = names.predictionTopic;
+  const runId = names.id;
   await readTopic(topic, (r) => new Set(parse(r).map((p) => p.sampleId)).size >= count, timeoutMs);
-  await sleep(3000); // room for a late duplicate to show up
+  await groupCaughtUp(names.group, names.dataTopic, timeoutMs);
   const all = parse(await readAll(topic));
   const ids = all.map((p) => p.sampleId);
   const dupes = ids.filter((id, i) => ids.indexOf(id) !== i);
@@ -46,14 +49,15 @@ describe('faults on a real broker', function () {
       const SAMPLES = 3000;
       const data = new ServiceProcess('datagenerator', { ...common, RATE: '250', COUNT: String(SAMPLES), RUN_ID: names.id });
       for (let k = 1; k <= 3; k++) {
-        await sleep(2500);
+        // Each kill lands mid-stream: once a further quarter of the samples has been predicted.
+        await readTopic(names.predictionTopic, (r) => r.length >= (k * SAMPLES) / 4, 60_000);
         victim.child.kill('SIGKILL');
         await victim.exitCode(10_000);
         victim = replica(`c${k}`);
         all.push(victim);
       }
       assert.equal(await data.exitCode(60_000), 0);
-      const predictions = await assertExactlyOnce(names.predictionTopic, names.id, SAMPLES);
+      const predictions = await assertExactlyOnce(names, SAMPLES);
       assert.ok(new Set(predictions.map((p) => p.predictor)).size >= 3, 'the work was shared among replicas');
       // SIGTERM: a replica finishes its batch, commits, and exits 0 within seconds.
       assert.equal(await a.stop(15_000), 0);
@@ -81,14 +85,15 @@ describe('faults on a real broker', function () {
       await Promise.all(all.map((p) => p.waitFor(/consuming/)));
       const SAMPLES = 3000;
       const data = new ServiceProcess('datagenerator', { ...names.env, RATE: '250', COUNT: String(SAMPLES), RUN_ID: names.id });
-      await sleep(3000);
+      // The fourth joins once a fifth of the stream is predicted; one leaves once the fourth has predicted.
+      await readTopic(names.predictionTopic, (r) => r.length >= SAMPLES / 5, 60_000);
       const joining = replica('d');
       all.push(joining);
       await joining.waitFor(/consuming/);
-      await sleep(3000);
+      await readTopic(names.predictionTopic, (r) => parse(r).some((p) => p.predictor.endsWith(`-${joining.pid}`)), 60_000);
       assert.equal(await leaving.stop(15_000), 0, 'the leaving replica finishes its batch and exits 0');
       assert.equal(await data.exitCode(60_000), 0);
-      const predictions = await assertExactlyOnce(names.predictionTopic, names.id, SAMPLES);
+      const predictions = await assertExactlyOnce(names, SAMPLES);
       const byReplica = new Map<string, number>();
       for (const p of predictions) byReplica.set(p.predictor, (byReplica.get(p.predictor) ?? 0) + 1);
       const pidOf = (p: ServiceProcess) => [...byReplica.keys()].find((r) => r.endsWith(`-${p.pid}`));
@@ -109,7 +114,7 @@ describe('faults on a real broker', function () {
     let predictor: ServiceProcess | undefined;
     let saved: string | undefined;
 
-    before(() => {
+    setUpSuite(() => {
       saved = process.env['HOTSWAP_TEST_BROKERS'];
       execFileSync('bash', [KAFKA, 'stop'], { env, stdio: 'ignore' });
     });
@@ -138,7 +143,9 @@ describe('faults on a real broker', function () {
       const data = new ServiceProcess('datagenerator', { ...common, RATE: '150', COUNT: String(SAMPLES), RUN_ID: names.id });
       await readTopic(names.predictionTopic, (r) => r.length >= 200, 60_000);
       execFileSync('bash', [KAFKA, 'stop'], { env, stdio: 'ignore' });
-      await sleep(4000);
+      // The broker comes back once a client has seen it go.
+      const gone = /ECONNREFUSED|Connection error|connection closed/i;
+      await Promise.any([data.waitFor(gone, 60_000), predictor!.waitFor(gone, 60_000)]);
       execFileSync('bash', [KAFKA, 'start'], { env, stdio: 'ignore' });
       assert.equal(await data.exitCode(120_000), 0, data.lines.slice(-5).join('\n'));
       // The outage was real: the clients saw the connection go (and came back by themselves).
@@ -146,7 +153,7 @@ describe('faults on a real broker', function () {
         [...data.lines, ...predictor!.lines].some((l) => /ECONNREFUSED|Connection error|connection closed/i.test(l)),
         'the clients saw the broker go',
       );
-      await assertExactlyOnce(names.predictionTopic, names.id, SAMPLES);
+      await assertExactlyOnce(names, SAMPLES);
       assert.ok(predictor?.running, 'the predictor never exited');
     });
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ServiceProcess, isolatedNames, readAll, readTopic, tempDir, type PredictionLike } from './support/services';
+import { ServiceProcess, groupCaughtUp, isolatedNames, readAll, readTopic, tempDir, type PredictionLike } from './support/services';
 
 describe('predictor restart', function () {
   this.timeout(240_000);
@@ -34,7 +34,7 @@ describe('predictor restart', function () {
     const second = new ServiceProcess('predictor', predictorEnv);
     try {
       const records = await readTopic(names.predictionTopic, (r) => r.length >= 400);
-      await new Promise((r) => setTimeout(r, 2000));
+      await groupCaughtUp(names.group, names.dataTopic);
       const all = (await readAll(names.predictionTopic)).map((r) => parse(r.value));
       assert.ok(records.length >= 400);
       assert.equal(all.length, 400, 'no sample predicted again after the restart');

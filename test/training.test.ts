@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { heldOutSplit, loadDataset, modelCodec, modelRecordKey, type Dataset, type ModelRecord } from '@hotswap/shared';
-import { REPO, ServiceProcess, isolatedNames, metricValues, readTopic, tempDir } from './support/services';
+import { REPO, ServiceProcess, isolatedNames, metricValues, readTopic, stopStarted, tempDir } from './support/services';
+import { setUpSuite } from './support/set-up';
 
 interface JobView {
   id: string;
@@ -87,7 +88,7 @@ describe('training API and train command: from a request to a published version'
     }
   }
 
-  before(async () => {
+  setUpSuite(async () => {
     service = new ServiceProcess('modelgenerator', {
       ...names.env,
       TRAIN_PORT: '0',
@@ -101,7 +102,7 @@ describe('training API and train command: from a request to a published version'
   });
 
   after(async () => {
-    assert.equal(await service.stop(), 0, 'the service exits 0 on SIGTERM');
+    await stopStarted(service);
   });
 
   it('trains a JSON job queued → running → published, reporting progress and held-out metrics, onto the model topic', async () => {
@@ -337,5 +338,9 @@ describe('training API and train command: from a request to a published version'
     assert.deepEqual(command.lines, [
       `modelgenerator: invalid TRAIN_DATA="${file}": expected a CSV file of label,feature... lines for fashion-mnist (row 5: pixel 784 is "3.5", expected an integer 0..255)`,
     ]);
+  });
+
+  it('the service exits 0 on SIGTERM', async () => {
+    assert.equal(await service.stop(), 0);
   });
 });

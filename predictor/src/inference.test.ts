@@ -29,21 +29,32 @@ describe('inference threads', function () {
   this.timeout(60_000);
   const fatal: Error[] = [];
   let thread: InferenceThread;
-
-  before(async () => {
-    await selectBackend('cpu');
-    thread = new InferenceThread('test', { backend: 'cpu', contract, maxModelBytes: 1 << 26, trustedKeys: new Map() }, (e) =>
-      fatal.push(e),
-    );
-    await thread.start();
-  });
+  let started: Promise<void> | undefined;
+  // Started by the first test, not a hook: a start that fails then fails each test instead of hiding them.
+  const threadStarted = (): Promise<void> =>
+    (started ??= (async () => {
+      await selectBackend('cpu');
+      thread = new InferenceThread('test', { backend: 'cpu', contract, maxModelBytes: 1 << 26, trustedKeys: new Map() }, (e) =>
+        fatal.push(e),
+      );
+      await thread.start();
+    })());
 
   after(async () => {
+    if (
+      started === undefined ||
+      !(await started.then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
     await thread.stop();
     assert.deepEqual(fatal, [], 'no thread failed on its own');
   });
 
   it('decodes packed samples and predicts them as the same model does in-process, carrying each sample’s id, label and time', async () => {
+    await threadStarted();
     const published = await record(1);
     const hosted = await thread.load(published);
     const records = [sampleValue(0), sampleValue(1, { shape: [27, 28] }), sampleValue(2, { label: null }), sampleValue(3)];
@@ -76,6 +87,7 @@ describe('inference threads', function () {
   });
 
   it('refuses a record that fails verification with ModelRejected and its reason, and keeps serving', async () => {
+    await threadStarted();
     const tampered = { ...(await record(2)), weightsSha256: '0'.repeat(64) };
     await assert.rejects(thread.load(tampered), (e: unknown) => {
       assert.ok(e instanceof ModelRejected, String(e));
@@ -91,6 +103,7 @@ describe('inference threads', function () {
   });
 
   it('answers a prediction asked for before a disposal, and refuses one asked for after it', async () => {
+    await threadStarted();
     const hosted = await thread.load(await record(4));
     const before = thread.predictRows(hosted, new Float32Array(2 * 784), 2);
     thread.dispose(hosted);

@@ -11,11 +11,8 @@ const version = (v: number): Promise<ModelRecord> => smallModelRecord('leak', v)
 describe('hot swap memory', function () {
   this.timeout(120_000);
 
-  before(async () => {
-    await selectBackend('cpu');
-  });
-
   it('holds exactly one model of tensors after 100 swaps under load', async () => {
+    await selectBackend('cpu');
     const records = await Promise.all(Array.from({ length: 101 }, (_, i) => version(i + 1)));
     const baseline = tf.memory().numTensors;
     const registry = new ModelRegistry<ServableModel>((v) => v.model.layers.dispose());

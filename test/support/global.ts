@@ -17,10 +17,16 @@ export function mochaGlobalSetup(): void {
   }
   const port = process.env['TEST_KAFKA_PORT'] ?? '19092';
   process.stderr.write(`starting a fresh local Kafka on 127.0.0.1:${port} for the integration tests\n`);
-  execFileSync('bash', [KAFKA_SCRIPT, 'start'], {
-    env: { ...process.env, KAFKA_PORT: port, KAFKA_FRESH: '1' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  try {
+    execFileSync('bash', [KAFKA_SCRIPT, 'start'], {
+      env: { ...process.env, KAFKA_PORT: port, KAFKA_FRESH: '1' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  } catch (err) {
+    // Not thrown: mocha would then run no test at all. Each test that needs the broker fails with this.
+    process.env['HOTSWAP_TEST_BROKERS_FAILURE'] = `the local Kafka for the tests did not start (${(err as Error).message})`;
+    return;
+  }
   startedPort = port;
   process.env['HOTSWAP_TEST_BROKERS'] = `127.0.0.1:${port}`;
 }

@@ -9,7 +9,8 @@ export const REPO = join(__dirname, '..', '..', '..');
 
 export function brokers(): string {
   const b = process.env['HOTSWAP_TEST_BROKERS'];
-  if (b === undefined) throw new Error('HOTSWAP_TEST_BROKERS is not set: the global setup did not run');
+  if (b === undefined)
+    throw new Error(process.env['HOTSWAP_TEST_BROKERS_FAILURE'] ?? 'HOTSWAP_TEST_BROKERS is not set: the global setup did not run');
   return b;
 }
 
@@ -145,6 +146,11 @@ export class ServiceProcess {
   }
 }
 
+/** After-hook clean-up: stops the services a suite started; those its set-up never reached are undefined. */
+export async function stopStarted(...services: (ServiceProcess | undefined)[]): Promise<void> {
+  await Promise.all(services.map((s) => s?.stop()));
+}
+
 /** Reads a topic from its start until `done` says enough, or fails at the timeout with what it has. */
 export function readTopic(topic: string, done: (records: InboundRecord[]) => boolean, timeoutMs = 60_000): Promise<InboundRecord[]> {
   return readTopicUntil(topic, done, timeoutMs, () => undefined);
@@ -189,6 +195,30 @@ async function readTopicUntil(
     await consumer.disconnect();
   }
   return records;
+}
+
+/**
+ * Waits until a consumer group has committed every record now in a topic. A predictor commits its
+ * input offsets in the transaction of its predictions, so once its group has caught up, any
+ * prediction it would write twice would already be on the prediction topic: the condition that
+ * makes "no duplicate" checkable without waiting an arbitrary time.
+ */
+export async function groupCaughtUp(group: string, topic: string, timeoutMs = 60_000): Promise<void> {
+  const kafka = new KafkaClient(
+    { brokers: brokers().split(','), clientId: 'hotswap-test', ssl: false },
+    createLogger({ service: 'test-admin', level: 'error' }),
+  );
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const [ends, committed] = await Promise.all([kafka.endOffsets(topic), kafka.committedOffsets(group, topic)]);
+    const behind = [...ends].filter(([partition, end]) => committed.get(partition) !== end);
+    if (behind.length === 0) return;
+    if (Date.now() > until) {
+      const detail = behind.map(([p, end]) => `partition ${p}: committed ${committed.get(p) ?? 'none'} of ${end}`).join(', ');
+      throw new Error(`group ${group} did not catch up on ${topic} within ${timeoutMs} ms (${detail})`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** Every record in the topic right now: reads from the start until it has caught up. */

@@ -505,6 +505,12 @@ export class KafkaClient {
     return new Map(offsets.map((o) => [o.partition, o.high]));
   }
 
+  /** The offset a consumer group has committed in each partition of a topic ('-1' where none). */
+  async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
+    const [committed] = await this.withAdmin(this.kafka, (admin) => admin.fetchOffsets({ groupId, topics: [topic] }));
+    return new Map((committed?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  }
+
   /**
    * Reads a topic from its first record with a private consumer group, so this reader sees every
    * record whatever other readers do. `onCaughtUp` fires once, when the records that were in the

@@ -42,11 +42,9 @@ function withWeights(record: ModelRecord, weights: Buffer): ModelRecord {
 }
 
 describe('model records', () => {
-  before(async () => {
-    await selectBackend('cpu');
-  });
-
+  // Each test selects the backend itself (it is idempotent): a failed hook would hide them all.
   it('serialize, travel as Avro and load back into a model that predicts the same', async () => {
+    await selectBackend('cpu');
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [784], units: 10, activation: 'softmax' })] });
     const record = await modelToRecord(model, {
       name: 'm',
@@ -70,10 +68,12 @@ describe('model records', () => {
   });
 
   it('accepts a well-formed record', async () => {
+    await selectBackend('cpu');
     assert.equal(rejection(await smallModel()), 'accepted');
   });
 
   it('rejects each defect with its own reason', async () => {
+    await selectBackend('cpu');
     const good = await smallModel();
     const flipped = Buffer.from(good.weights);
     flipped[0] = (flipped[0] as number) ^ 0xff;
@@ -93,6 +93,7 @@ describe('model records', () => {
   });
 
   it('says what and with what value in the message', async () => {
+    await selectBackend('cpu');
     const good = await smallModel();
     assert.throws(
       () => verifyModelRecord({ ...good, inputShape: [8] }, contract, limits),

@@ -39,13 +39,16 @@ function architecture(kind: 'mlp' | 'cnn'): tf.Sequential {
 
 describe('model portability across TensorFlow.js backends', function () {
   this.timeout(180_000);
-  let previous: string;
+  let previous: string | undefined;
   let backends: BackendName[];
   let x: Float32Array;
   let y: Float32Array;
   const rows = 128;
 
-  before(async () => {
+  let prepared: Promise<void> | undefined;
+  // Prepared by the first test, not a hook: a failure then fails each test instead of hiding them.
+  const prepare = (): Promise<void> => (prepared ??= prepareOnce());
+  async function prepareOnce(): Promise<void> {
     previous = tf.getBackend();
     backends = await availableBackends();
     const ds = loadImageDataset('fashion-mnist');
@@ -56,13 +59,14 @@ describe('model portability across TensorFlow.js backends', function () {
       for (let f = 0; f < 784; f++) x[r * 784 + f] = (ds.features[i * 784 + f] as number) / 255;
       y[r] = ds.labels[i] as number;
     }
-  });
+  }
 
   after(async () => {
-    await tf.setBackend(previous);
+    if (previous !== undefined) await tf.setBackend(previous);
   });
 
-  it('finds the pure-JS and WebAssembly backends, and native where CI built it', () => {
+  it('finds the pure-JS and WebAssembly backends, and native where CI built it', async () => {
+    await prepare();
     assert.ok(backends.includes('cpu') && backends.includes('wasm'), `available: ${backends.join(', ')}`);
     if (process.env['HOTSWAP_EXPECT_NATIVE'] === '1') {
       assert.ok(backends.includes('tensorflow'), 'HOTSWAP_EXPECT_NATIVE=1 but native TensorFlow does not load');
@@ -71,6 +75,7 @@ describe('model portability across TensorFlow.js backends', function () {
 
   for (const kind of ['mlp', 'cnn'] as const) {
     it(`serves a ${kind} trained on one backend with the same probabilities (within 1e-4) on every other`, async () => {
+      await prepare();
       // wasm has no convolution gradients: it trains the MLP only.
       const trainers = backends.filter((b) => kind === 'mlp' || b !== 'wasm');
       let compared = 0;
