@@ -47,6 +47,20 @@ describe('hot swap under load', function () {
       assert.ok(switchAt < SAMPLES - 100, `v2 took over while data still flowed (at ${switchAt} of ${SAMPLES})`);
       await predictor.waitFor(/swapped v1 -> fashion-mnist v2/);
       await predictor.waitFor(/first prediction by v2 \d+ ms after its record arrived/);
+
+      const lines = [predictor, models, data].flatMap((s) => s.lines);
+      // An error line means a person must act: a healthy run through a swap prints none.
+      assert.deepEqual(
+        lines.filter((l) => /^\S+ \S+ error: /.test(l)),
+        [],
+        'no line at error level',
+      );
+      // Nor TensorFlow's own C++ start-up lines, which bypass our log format.
+      assert.deepEqual(
+        lines.filter((l) => /tensorflow\/core\/|cpu_feature_guard|oneDNN/.test(l)),
+        [],
+        'no TensorFlow C++ start-up line',
+      );
     } finally {
       assert.equal(await predictor.stop(), 0);
     }

@@ -53,8 +53,10 @@ if (process.argv[2] === 'request') {
     // Replies go to stdout, one JSON line each; the log goes to stderr, so the two never mix.
     const logger = createLogger({ service: 'request', level: cfg.logLevel });
     const clientId = cfg.runId === '' ? `client-${randomBytes(4).toString('hex')}` : cfg.runId;
+    // Settings read from a file are checked before the dataset loads, so a bad one fails at once.
+    const connection = kafkaConnectionSettings(cfg);
     const source = sampleSource(cfg, clientId, logger);
-    const kafka = new KafkaClient(kafkaConnectionSettings(cfg), logger);
+    const kafka = new KafkaClient(connection, logger);
     await kafka.waitForTopics([requestTopicSpec(cfg.requestTopic, cfg.dataPartitions), replyTopicSpec(cfg.replyTopic, cfg.dataPartitions)]);
     const producer = kafka.producer();
     await producer.connect();
@@ -96,9 +98,11 @@ if (process.argv[2] === 'request') {
     const cfg = readConfig('datagenerator', SUMMARY, datageneratorSpec);
     const logger = createLogger({ service: 'datagenerator', level: cfg.logLevel });
     const runId = cfg.runId === '' ? randomBytes(3).toString('hex') : cfg.runId;
+    // Settings read from a file are checked before the dataset loads, so a bad one fails at once.
+    const connection = kafkaConnectionSettings(cfg);
     const source = sampleSource(cfg, runId, logger);
 
-    const kafka = new KafkaClient(kafkaConnectionSettings(cfg), logger);
+    const kafka = new KafkaClient(connection, logger);
     const created = await kafka.waitForTopics([dataTopicSpec(cfg.dataTopic, cfg.dataPartitions)]);
     if (created.length > 0) logger.info(`created topics: ${created.join(', ')}`);
     const producer = kafka.producer();

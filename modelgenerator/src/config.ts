@@ -1,5 +1,5 @@
 import { DATASET_NAMES, DEFAULT_TOPICS, BACKENDS, kafkaSpec, parsers, setting, type DatasetName } from '@hotswap/shared';
-import { parseSchedule } from './schedule';
+import { NO_SCHEDULE, SCHEDULE_PRESETS, parseSchedule } from './schedule';
 
 export const SUMMARY =
   'trains a sequence of TensorFlow.js models on the train split and publishes each version to the model topic, ' +
@@ -38,8 +38,8 @@ export const modelgeneratorSpec = {
   ),
   schedule: setting(
     'MODEL_SCHEDULE',
-    'versions to train: preset (quick, mlp, full; default = full on native TensorFlow, else mlp) or arch:widths@samples x epochs, comma-separated',
-    'e.g. mlp:32@2000x1,mlp:256-128@allx5',
+    `versions to train: a preset (${Object.keys(SCHEDULE_PRESETS).join(', ')}; default = full on native TensorFlow, else mlp), ${NO_SCHEDULE}, or plans arch:widths@samples x epochs, comma-separated`,
+    `default, ${Object.keys(SCHEDULE_PRESETS).join(', ')}, ${NO_SCHEDULE}, or plans like mlp:32@2000x1,mlp:256-128@allx5`,
     (raw: string) => {
       parseSchedule(raw);
       return raw;

@@ -124,6 +124,9 @@ async function trainCommand(): Promise<Service> {
 
 /** What both commands start: backend, Kafka, metrics, producer and the training queue; the dataset loads on demand. */
 async function startParts(cfg: CommonConfig, logger: Logger) {
+  // Every setting read from a file is checked before TensorFlow loads, so a bad one fails at once.
+  const connection = kafkaConnectionSettings(cfg);
+  const signingKey = cfg.signingKey === '' ? undefined : privateKeyFromPem(readFileSync(cfg.signingKey, 'utf8'), cfg.signingKey);
   const choice = await selectBackend(cfg.backend);
   logger.info(`TensorFlow.js backend: ${choice.backend} (${choice.reason})`);
   const load = () =>
@@ -134,7 +137,7 @@ async function startParts(cfg: CommonConfig, logger: Logger) {
     );
   const modelName = cfg.modelName === '' ? cfg.dataset : cfg.modelName;
 
-  const kafka = new KafkaClient(kafkaConnectionSettings(cfg), logger);
+  const kafka = new KafkaClient(connection, logger);
   const created = await kafka.waitForTopics([modelTopicSpec(cfg.modelTopic)]);
   if (created.length > 0) logger.info(`created topics: ${created.join(', ')}`);
   const versions = new PublishedVersions(kafka, cfg.modelTopic, modelName);
@@ -145,7 +148,6 @@ async function startParts(cfg: CommonConfig, logger: Logger) {
   const server = cfg.metricsPort >= 0 ? new MetricsServer(registry, cfg.metricsPort) : undefined;
   if (server !== undefined) logger.info(`metrics on :${await server.start()}/metrics`);
 
-  const signingKey = cfg.signingKey === '' ? undefined : privateKeyFromPem(readFileSync(cfg.signingKey, 'utf8'), cfg.signingKey);
   logger.info(
     signingKey === undefined ? 'models are published unsigned (no MODEL_SIGNING_KEY)' : `models are signed with key ${keyId(signingKey)}`,
   );

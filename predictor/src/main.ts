@@ -34,7 +34,9 @@ runMain('predictor', async (onFatal) => {
   // Read by native TensorFlow when it starts: set before any thread loads it.
   const tfThreads = cfg.tfThreads === 0 ? Math.max(1, availableParallelism() - 1) : cfg.tfThreads;
   process.env['TF_NUM_INTRAOP_THREADS'] = String(tfThreads);
+  // Every setting read from a file is checked before TensorFlow loads, so a bad one fails at once.
   const trustedKeys = readTrustedKeys(cfg.trustedKeys);
+  const connection = kafkaConnectionSettings(cfg);
   const data = dataContractFor(cfg.dataset);
   // TensorFlow lives in the inference threads only: the main thread never loads a backend.
   const inference = new InferencePair({ backend: cfg.backend, contract: data, maxModelBytes: cfg.maxModelBytes, trustedKeys }, onFatal);
@@ -43,7 +45,6 @@ runMain('predictor', async (onFatal) => {
   logger.info(`TensorFlow.js backend: ${choice.backend} (${choice.reason})${threads}`);
   logger.info(`inference threads: ${inference.threads.map((t) => t.name).join(', ')} (each new version loads on the one not serving)`);
 
-  const connection = kafkaConnectionSettings(cfg);
   const kafka = new KafkaClient(connection, logger);
   const created = await kafka.waitForTopics([
     dataTopicSpec(cfg.dataTopic, cfg.dataPartitions),

@@ -46,6 +46,7 @@ export function setting<T>(env: string, description: string, expected: string, p
 }
 
 export const parsers = {
+  // Each parser's error says what is wrong with the value; readConfig adds it to the expected form.
   string: (raw: string): string => {
     if (raw.trim() === '') throw new Error('empty');
     return raw.trim();
@@ -53,29 +54,30 @@ export const parsers = {
   integer:
     (min: number, max = Number.MAX_SAFE_INTEGER) =>
     (raw: string): number => {
-      if (!/^-?\d+$/.test(raw.trim())) throw new Error('not an integer');
+      if (!/^-?\d+$/.test(raw.trim())) throw new Error('not a whole number');
       const n = Number(raw);
-      if (n < min || n > max) throw new Error('out of range');
+      if (n < min || n > max) throw new Error(outsideRange(n, min, max, Number.MAX_SAFE_INTEGER));
       return n;
     },
   number:
     (min: number, max = Number.POSITIVE_INFINITY) =>
     (raw: string): number => {
       const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new Error('out of range');
+      if (raw.trim() === '' || !Number.isFinite(n)) throw new Error('not a number');
+      if (n < min || n > max) throw new Error(outsideRange(n, min, max, Number.POSITIVE_INFINITY));
       return n;
     },
   boolean: (raw: string): boolean => {
     const v = raw.trim().toLowerCase();
     if (['1', 'true', 'yes', 'on'].includes(v)) return true;
     if (['0', 'false', 'no', 'off'].includes(v)) return false;
-    throw new Error('not a boolean');
+    throw new Error('not one of 1, true, yes, on, 0, false, no, off');
   },
   oneOf:
     <T extends string>(...choices: T[]) =>
     (raw: string): T => {
       const v = raw.trim() as T;
-      if (!choices.includes(v)) throw new Error('not a choice');
+      if (!choices.includes(v)) throw new Error('not one of these');
       return v;
     },
   brokers: (raw: string): string[] => {
@@ -93,10 +95,14 @@ export const parsers = {
   /** A Kafka topic name as the broker accepts it. */
   topic: (raw: string): string => {
     const t = raw.trim();
-    if (!/^[a-zA-Z0-9._-]{1,249}$/.test(t) || t === '.' || t === '..') throw new Error('bad topic');
+    if (!/^[a-zA-Z0-9._-]{1,249}$/.test(t) || t === '.' || t === '..') throw new Error('not a Kafka topic name');
     return t;
   },
 };
+
+function outsideRange(n: number, min: number, max: number, unbounded: number): string {
+  return max === unbounded ? `${n} is below ${min}` : `${n} is outside ${min}..${max}`;
+}
 
 function flagName(env: string): string {
   return '--' + env.toLowerCase().replace(/_/g, '-');
@@ -166,8 +172,8 @@ export function readConfig<S extends Spec>(
     }
     try {
       out[key] = s.parse(raw);
-    } catch {
-      throw new ConfigError(s.env, raw, s.expected);
+    } catch (e) {
+      throw new ConfigError(s.env, raw, `${s.expected} (${(e as Error).message})`);
     }
   }
   return out as ConfigOf<S>;

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
+import { isMainThread } from 'node:worker_threads';
 import { ConfigError } from './config';
 
 export { tf };
+
+// TensorFlow's C++ start-up chatter (oneDNN, CPU features) is noise in our logs unless asked for
+// (TF_CPP_MIN_LOG_LEVEL=0). Set here, on the main thread, at import: C++ reads the process's real
+// environment, which a worker thread's process.env is only a copy of, and workers load TF first.
+if (isMainThread) process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '2';
 
 /** TensorFlow.js backends in the order we prefer them: native, then WebAssembly, then pure JS. */
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -20,8 +26,6 @@ export interface BackendChoice {
  */
 export async function activateBackend(name: BackendName): Promise<void> {
   if (name === 'tensorflow') {
-    // TensorFlow's C++ start-up chatter (oneDNN, CPU features) is noise in our logs unless asked for.
-    process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '2';
     // Registers the native backend; throws when the addon was never built (see scripts/tfjs-native.sh).
     require('@tensorflow/tfjs-node');
   } else if (name === 'wasm') {
