@@ -709,6 +709,33 @@ async function predictorTensors(/** @type {number | null} */ metricsPort) {
  * stream (latency) during which v2 (same architecture), a bigger model, and `swaps` more versions
  * are published (hot swap, memory). With `backlogOnly`, just the throughput.
  */
+/** A datagenerator streaming at the bench's rate onto the run's data topic, once it streams. */
+async function startPacedStream(/** @type {{ data: string }} */ t, /** @type {string} */ label) {
+  const runId = `${benchId}${label}p`;
+  const data = new services.ServiceProcess('datagenerator', {
+    DATA_TOPIC: t.data,
+    RATE: String(options.rate),
+    COUNT: '0',
+    RUN_ID: runId,
+    ...(process.env['BENCH_VERBOSE'] === '1' ? { HOTSWAP_TEST_VERBOSE: '1' } : {}),
+  });
+  running.add(data);
+  await data.waitFor(/streaming fashion-mnist/, 60_000);
+  return { data, runId, startedAt: Date.now() };
+}
+
+/** Stops a paced stream and waits for the predictions of every sample it says it sent. */
+async function pacedPredictions(/** @type {any} */ t, /** @type {{ data: any, runId: string }} */ stream, /** @type {any} */ predictor) {
+  await stopService(stream.data);
+  const sentLine = stream.data.lines.find((/** @type {string} */ l) => /sent \d+ samples in/.test(l));
+  const sent = sentLine === undefined ? NaN : Number(/** @type {RegExpExecArray} */ (/sent (\d+) samples in/.exec(sentLine))[1]);
+  if (!Number.isInteger(sent))
+    throw new Error(`datagenerator did not say how many samples it sent:\n${stream.data.lines.slice(-10).join('\n')}`);
+  return { sent, ...(await awaitPredictions(t, stream.runId, sent, predictor)) };
+}
+
+const latencyOf = (/** @type {Prediction} */ p) => p.predictedAt - p.sampleCreatedAt;
+
 async function predictorRun(
   /** @type {string} */ label,
   /** @type {string} */ backend,
@@ -740,6 +767,19 @@ async function predictorRun(
     out.backlogDuplicates = backlog.duplicates;
     progress(`${label}: ${options.samples} backlog predictions at ${Math.round(out.throughput)}/s`);
     if (backlogOnly) {
+      // A paced stream with no swap: each small batch is a transaction of its own here, so this is
+      // where the cost per transaction (begin, commit, the markers) shows, not on the backlog.
+      const stream = await startPacedStream(t, label);
+      await sleep(options.steadyMs);
+      const paced = await pacedPredictions(t, stream, predictor);
+      const steady = paced.predictions.filter((p) => p.predictedAt >= stream.startedAt + 1000);
+      out.paced = {
+        samples: steady.length,
+        duplicates: paced.duplicates,
+        p50: percentile(steady.map(latencyOf), 0.5),
+        p99: percentile(steady.map(latencyOf), 0.99),
+      };
+      progress(`${label}: paced latency p50 ${out.paced.p50} ms, p99 ${out.paced.p99} ms (${steady.length} samples)`);
       // The idle predictor, with the default delivery, answers requests: round trips and HTTP throughput.
       out.requestReply = await requestReplyRun(t);
       const httpLine = await predictor.waitFor(/HTTP API on :\d+/, 10_000);
@@ -748,17 +788,8 @@ async function predictorRun(
     }
 
     // Paced stream: steady state, then the swaps, while samples keep coming.
-    const pacedRun = `${benchId}${label}p`;
-    const data = new services.ServiceProcess('datagenerator', {
-      DATA_TOPIC: t.data,
-      RATE: String(options.rate),
-      COUNT: '0',
-      RUN_ID: pacedRun,
-      ...(process.env['BENCH_VERBOSE'] === '1' ? { HOTSWAP_TEST_VERBOSE: '1' } : {}),
-    });
-    running.add(data);
-    await data.waitFor(/streaming fashion-mnist/, 60_000);
-    const pacedStart = Date.now();
+    const stream = await startPacedStream(t, label);
+    const pacedStart = stream.startedAt;
     progress(`${label}: paced stream at ${options.rate}/s; steady for ${options.steadyMs / 1000} s`);
     await sleep(options.steadyMs);
 
@@ -790,16 +821,11 @@ async function predictorRun(
     out.swaps = options.swaps;
     progress(`${label}: ${options.swaps} swaps in ${out.swapsSeconds.toFixed(1)} s`);
 
-    await stopService(data);
-    const sentLine = data.lines.find((l) => /sent \d+ samples in/.test(l));
-    const sent = sentLine === undefined ? NaN : Number(/** @type {RegExpExecArray} */ (/sent (\d+) samples in/.exec(sentLine))[1]);
-    if (!Number.isInteger(sent))
-      throw new Error(`datagenerator did not say how many samples it sent:\n${data.lines.slice(-10).join('\n')}`);
-    const paced = await awaitPredictions(t, pacedRun, sent, predictor);
+    const paced = await pacedPredictions(t, stream, predictor);
     out.pacedDuplicates = paced.duplicates;
-    out.pacedSamples = sent;
+    out.pacedSamples = paced.sent;
     const ps = paced.predictions;
-    const latency = (/** @type {Prediction} */ p) => p.predictedAt - p.sampleCreatedAt;
+    const latency = latencyOf;
     const between = (/** @type {number} */ from, /** @type {number} */ to) =>
       ps.filter((p) => p.predictedAt >= from && p.predictedAt <= to);
 
@@ -1034,6 +1060,24 @@ async function main() {
             { value: ratio(exactlyOnce.throughput, transport.perSecond), against: 'transport' },
           ],
         },
+    ...(exactlyOnce === null
+      ? []
+      : [
+          {
+            id: 'eos-latency-p50',
+            figure: `end to end latency p50, exactly-once, paced at ${options.rate}/s, no swap (${exactlyOnce.paced.samples} samples)`,
+            value: exactlyOnce.paced.p50,
+            unit: 'ms',
+            ratios: [{ value: ratio(exactlyOnce.paced.p50, e2e.steady.p50), against: 'at-least-once p50' }],
+          },
+          {
+            id: 'eos-latency-p99',
+            figure: 'end to end latency p99, exactly-once, same paced stream',
+            value: exactlyOnce.paced.p99,
+            unit: 'ms',
+            ratios: [{ value: ratio(exactlyOnce.paced.p99, e2e.steady.p99), against: 'at-least-once p99' }],
+          },
+        ]),
     { id: 'memory-rss-before', figure: `predictor RSS (VmRSS) before ${e2e.swaps} swaps`, value: e2e.rssBefore / 1024 / 1024, unit: 'MiB' },
     {
       id: 'memory-rss-after',
