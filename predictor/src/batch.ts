@@ -6,7 +6,7 @@ import {
   type DataContract,
   type MessageHeaders,
   type SampleRecord,
-} from '@hotswap/shared';
+} from '@hotswap/shared/contracts';
 
 /** Each byte value / 255 as a float32: the same numbers as dividing, at a table load per pixel instead of a division. */
 const PIXEL_SCALE = Float32Array.from({ length: 256 }, (_, v) => v / 255);

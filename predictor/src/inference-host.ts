@@ -2,7 +2,10 @@
 // thread is left with Kafka and JSON and the two run at once. Requests are handled one at a time,
 // in arrival order, so a model is never disposed under a prediction asked for before.
 import { parentPort, workerData } from 'node:worker_threads';
-import { ConfigError, ModelRejected, featureLength, selectBackend, withBufferViews } from '@hotswap/shared';
+// By layer, not the package index: this thread loads no Kafka, logging or metrics code.
+import { ConfigError } from '@hotswap/shared/config';
+import { ModelRejected, featureLength, withBufferViews } from '@hotswap/shared/contracts';
+import { selectBackend } from '@hotswap/shared/tf';
 import { decodePacked } from './batch';
 import type { InferenceReply, InferenceRequest, InferenceSettings } from './inference';
 import { loadServable, predictBatch, predictProbabilities, type ServableModel } from './loader';

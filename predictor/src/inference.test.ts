@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ModelRejected, sampleCodec, selectBackend, type ModelRecord, type SampleRecord } from '@hotswap/shared';
 import { packChunk } from './batch';
 import { smallModelRecord } from './model-fixture';
@@ -133,5 +137,31 @@ describe('inference threads', function () {
     assert.equal(pair.besides(undefined), a);
     assert.equal(pair.besides(a), b);
     assert.equal(pair.besides(b), a);
+  });
+
+  it('loads no Kafka, logging or metrics code into an inference thread (the main thread does, which shows the probe works)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hotswap-probe-'));
+    const hook = join(dir, 'hook.js');
+    // Preloaded in every thread (workers inherit execArgv): reports each load of the three libraries.
+    writeFileSync(
+      hook,
+      `const Module = require('module'); const { threadId } = require('worker_threads'); const load = Module._load;
+       Module._load = function (request) {
+         if (/^(kafkajs|winston|prom-client)$/.test(request)) process.stderr.write('thread ' + threadId + ' loads ' + request + '\\n');
+         return load.apply(this, arguments);
+       };`,
+    );
+    const script = `const { InferenceThread } = require(${JSON.stringify(join(__dirname, 'inference.js'))});
+      const t = new InferenceThread('probe', { backend: 'cpu', contract: { featureShape: [28, 28], classCount: 10 }, maxModelBytes: 1 << 20, trustedKeys: new Map() }, () => {});
+      t.start().then(() => t.stop()).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });`;
+    const run = spawnSync(process.execPath, ['--require', hook, '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const loads = run.stderr.split('\n').filter((l) => / loads /.test(l));
+    assert.ok(loads.includes('thread 0 loads kafkajs'), `the probe saw the main thread load kafkajs: ${loads.join('; ')}`);
+    assert.deepEqual(
+      loads.filter((l) => !l.startsWith('thread 0 ')),
+      [],
+      'an inference thread loaded one of them',
+    );
   });
 });

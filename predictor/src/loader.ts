@@ -1,16 +1,14 @@
 import type { KeyObject } from 'node:crypto';
 import {
   ModelRejected,
-  modelMetadata,
-  recordToModel,
-  tf,
   verifyModelRecord,
   verifyModelSignature,
   type DataContract,
   type ModelLimits,
-  type ModelMetadata,
   type ModelRecord,
-} from '@hotswap/shared';
+} from '@hotswap/shared/contracts';
+import { modelMetadata, recordToModel, type ModelMetadata } from '@hotswap/shared/model';
+import { tf } from '@hotswap/shared/tf';
 import type { ModelVersion } from './registry';
 
 /** What the predictor serves with: a layers model and what it was published with. */

@@ -1,11 +1,10 @@
 // The model-topic thread: reads the topic from its start, decodes model records and hands them to
 // the main thread with their weights moved, not copied, one at a time.
 import { parentPort, workerData } from 'node:worker_threads';
-// The library's parts by module, not its index: the index loads TensorFlow.js, which this thread never uses.
-import { KafkaClient, type InboundRecord, type RecordConsumer } from '@hotswap/shared/dist/kafka';
-import { isControlRecord } from '@hotswap/shared/dist/model/control';
-import { modelCodec } from '@hotswap/shared/dist/schemas/records';
-import { createLogger } from '@hotswap/shared/dist/telemetry/logger';
+// By layer, not the package index: the index loads TensorFlow.js, which this thread never uses.
+import { isControlRecord, modelCodec } from '@hotswap/shared/contracts';
+import { KafkaClient, type InboundRecord, type RecordConsumer } from '@hotswap/shared/kafka';
+import { createLogger } from '@hotswap/shared/telemetry';
 import type { ModelFeedCommand, ModelFeedItem, ModelFeedMessage, ModelFeedSettings } from './model-feed';
 
 const settings = workerData as ModelFeedSettings;

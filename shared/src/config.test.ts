@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, HelpRequested, kafkaSpec, parsers, readConfig, readKafkaProperties, setting } from './config';
+import { ConfigError, HelpRequested, parsers, readConfig, setting } from './config';
+import { kafkaSpec, readKafkaProperties } from './kafka/connection';
 
 const spec = {
   ...kafkaSpec,

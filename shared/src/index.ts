@@ -1,16 +1,12 @@
-export * from './bytes';
+// Everything, for a service's main.ts. Code that needs one layer imports it by its own path
+// (@hotswap/shared/contracts, /kafka, /tf, /model, /telemetry, /config, /datasets), so a thread
+// that only decodes records loads no Kafka, logging or metrics code.
+export * from './contracts';
 export * from './config';
 export * from './lifecycle';
 export * from './retry';
 export * from './tf';
-export * from './schemas/codec';
-export * from './schemas/records';
 export * from './kafka';
 export * from './datasets';
-export * from './model/checks';
 export * from './model/serialize';
-export * from './telemetry/logger';
-export * from './telemetry/metrics';
-export * from './http';
-export * from './model/signing';
-export * from './model/control';
+export * from './telemetry';

@@ -1,3 +1,6 @@
+import { randomInt } from 'node:crypto';
+import type { ICustomPartitioner } from 'kafkajs';
+
 /**
  * Which partition a keyed record goes to: Kafka's own rule (the Java client's default partitioner),
  * murmur2 of the key's bytes, made positive, modulo the partition count. Computed in 32-bit
@@ -56,3 +59,22 @@ export class KeyPartitioner {
     return murmur2(Buffer.from(key, 'utf8'));
   }
 }
+
+/**
+ * Kafka's default partitioning, as the Java client and kafkajs's DefaultPartitioner do it: the
+ * record's own partition, else its key's murmur2 hash, else round robin over partitions that
+ * have a leader. Only the hash differs from kafkajs's: 32-bit arithmetic instead of Long objects.
+ */
+export const kafkaDefaultPartitioner: ICustomPartitioner = () => {
+  const keys = new KeyPartitioner();
+  const roundRobin = new Map<string, number>();
+  return ({ topic, partitionMetadata, message }) => {
+    if (message.partition !== undefined && message.partition !== null) return message.partition;
+    if (message.key !== undefined && message.key !== null) return keys.partitionOf(message.key, partitionMetadata.length);
+    const led = partitionMetadata.filter((p) => p.leader >= 0);
+    const from = led.length > 0 ? led : partitionMetadata;
+    const turn = roundRobin.get(topic) ?? randomInt(2 ** 31);
+    roundRobin.set(topic, (turn + 1) % 2 ** 31);
+    return (from[turn % from.length] as (typeof from)[number]).partitionId;
+  };
+};

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { requestsOf, type OutboundRecord } from './client';
+import type { OutboundRecord } from './records';
+import { requestsOf } from './requests';
 
 describe('requestsOf', () => {
   const record = (bytes: number, key = 'k'): OutboundRecord => ({ key, value: Buffer.alloc(bytes), headers: { 'content-type': 'x' } });

@@ -1,4 +1,4 @@
-import type { TopicSpec } from './client';
+import type { TopicSpec } from './records';
 
 /** Topic defaults shared by every service, so whichever starts first creates them alike. */
 export const DEFAULT_TOPICS = {
