@@ -1,4 +1,4 @@
-import { DELIVERY_MODES, type DeliveryMode } from './delivery';
+import { DELIVERY_MODES, type DeliveryMode } from './stream/delivery';
 import {
   BACKENDS,
   DATASET_NAMES,

@@ -16,16 +16,16 @@ import {
   readConfig,
   runMain,
 } from '@hotswap/shared';
-import { AccuracyLog } from './accuracy-log';
-import { SAMPLE_REJECTIONS } from './batch';
-import { readTrustedKeys } from './trusted-keys';
-import { AtLeastOnceDelivery, ExactlyOnceDelivery } from './delivery';
+import { AccuracyLog } from './stream/accuracy-log';
+import { SAMPLE_REJECTIONS } from './stream/batch';
+import { readTrustedKeys } from './versions/trusted-keys';
+import { AtLeastOnceDelivery, ExactlyOnceDelivery } from './stream/delivery';
 import { SUMMARY, predictorSpec } from './config';
-import { HttpApi } from './http-api';
-import { HttpApiMetrics } from './http-metrics';
-import { InferencePair } from './inference';
+import { HttpApi } from './http/api';
+import { HttpApiMetrics } from './http/metrics';
+import { InferencePair } from './inference/threads';
 import { PredictorMetrics } from './metrics';
-import { ModelFeedThread } from './model-feed';
+import { ModelFeedThread } from './versions/feed';
 import { Predictor, REPLICA } from './predictor';
 
 runMain('predictor', async (onFatal) => {

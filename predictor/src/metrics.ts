@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { PredictionRecord } from '@hotswap/shared';
-import { WindowAccuracy, type AccuracyBook } from './accuracy';
-import type { HostedModel } from './inference';
+import { WindowAccuracy, type AccuracyBook } from './stream/accuracy';
+import type { HostedModel } from './inference/threads';
 
 /** The predictor's Prometheus metrics, named by Prometheus conventions (base units, _total). */
 export class PredictorMetrics {

@@ -26,17 +26,17 @@ import {
   type PredictionRecord,
   type RecordConsumer,
 } from '@hotswap/shared';
-import type { Delivery } from './delivery';
-import { AccuracyLedger, type AccuracyBook } from './accuracy';
-import type { AccuracyLog } from './accuracy-log';
-import { chunk, FeatureRows, packChunk, type PackedChunk, type SampleRejection } from './batch';
-import { ModelCatalog } from './catalog';
-import type { ChunkPrediction, HostedModel, InferencePair } from './inference';
+import type { Delivery } from './stream/delivery';
+import { AccuracyLedger, type AccuracyBook } from './stream/accuracy';
+import type { AccuracyLog } from './stream/accuracy-log';
+import { chunk, FeatureRows, packChunk, type PackedChunk, type SampleRejection } from './stream/batch';
+import { ModelCatalog } from './versions/catalog';
+import type { ChunkPrediction, HostedModel, InferencePair } from './inference/threads';
 import type { PredictorMetrics } from './metrics';
-import type { ModelFeedItem, ModelFeedThread, RecordPlace } from './model-feed';
-import { ModelRegistry, type Lease, type ModelVersion } from './registry';
-import { ControlRefused, type InstancePrediction, type ModelStatus, type ServingApi, type VersionState } from './serving';
-import { TurnQueue, type Turn } from './turns';
+import type { ModelFeedItem, ModelFeedThread, RecordPlace } from './versions/feed';
+import { ModelRegistry, type Lease, type ModelVersion } from './versions/registry';
+import { ControlRefused, type InstancePrediction, type ModelStatus, type ServingApi, type VersionState } from './http/serving';
+import { TurnQueue, type Turn } from './stream/turns';
 
 export interface PredictorSettings {
   dataTopic: string;

@@ -66,7 +66,7 @@ export class ModelFeedThread {
    * the thread reads; throws if it could not start or was stopped first.
    */
   start(onItem: (item: ModelFeedItem) => Promise<void>, onCaughtUp: () => void): Promise<void> {
-    const worker = new Worker(join(__dirname, 'model-feed-host.js'), { workerData: this.settings, name: 'model-feed' });
+    const worker = new Worker(join(__dirname, 'feed-host.js'), { workerData: this.settings, name: 'model-feed' });
     this.worker = worker;
     let exited: () => void = () => undefined;
     this.stopped = new Promise((resolve) => (exited = resolve));

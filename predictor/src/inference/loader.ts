@@ -9,7 +9,7 @@ import {
 } from '@hotswap/shared/contracts';
 import { modelMetadata, recordToModel, type ModelMetadata } from '@hotswap/shared/model';
 import { tf } from '@hotswap/shared/tf';
-import type { ModelVersion } from './registry';
+import type { ModelVersion } from '../versions/registry';
 
 /** What the predictor serves with: a layers model and what it was published with. */
 export interface ServableModel {

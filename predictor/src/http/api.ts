@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyServer, HttpRefusal, declaredLength, readBody, sendJson, type Logger } from '@hotswap/shared';
-import type { HttpApiMetrics } from './http-metrics';
-import { parseRoute, parseVersion, type ModelRoute } from './http-routes';
+import type { HttpApiMetrics } from './metrics';
+import { parseRoute, parseVersion, type ModelRoute } from './routes';
 import { InstancesRefused, parsePredictBody, type ParsedInstances } from './instances';
 import {
   ControlRefused,

@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isControlRecord, modelCodec } from '@hotswap/shared/contracts';
 import { KafkaClient, type InboundRecord, type RecordConsumer } from '@hotswap/shared/kafka';
 import { createLogger } from '@hotswap/shared/telemetry';
-import type { ModelFeedCommand, ModelFeedItem, ModelFeedMessage, ModelFeedSettings } from './model-feed';
+import type { ModelFeedCommand, ModelFeedItem, ModelFeedMessage, ModelFeedSettings } from './feed';
 
 const settings = workerData as ModelFeedSettings;
 const port = parentPort;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseRoute, parseVersion, type RouteOutcome } from './http-routes';
+import { parseRoute, parseVersion, type RouteOutcome } from './routes';
 
 function route(method: string, url: string) {
   const outcome = parseRoute(method, url);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { selectBackend, tf, type ModelRecord } from '@hotswap/shared';
-import { smallModelRecord } from './model-fixture';
-import { loadServable, predictBatch, type ServableModel } from './loader';
+import { smallModelRecord } from '../inference/model-fixture';
+import { loadServable, predictBatch, type ServableModel } from '../inference/loader';
 import { ModelRegistry } from './registry';
 
 const contract = { featureShape: [28, 28], classCount: 10 };

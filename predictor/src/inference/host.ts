@@ -6,8 +6,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ConfigError } from '@hotswap/shared/config';
 import { ModelRejected, featureLength, withBufferViews } from '@hotswap/shared/contracts';
 import { selectBackend } from '@hotswap/shared/tf';
-import { decodePacked } from './batch';
-import type { InferenceReply, InferenceRequest, InferenceSettings } from './inference';
+import { decodePacked } from '../stream/batch';
+import type { InferenceReply, InferenceRequest, InferenceSettings } from './threads';
 import { loadServable, predictBatch, predictProbabilities, type ServableModel } from './loader';
 
 const settings = workerData as InferenceSettings;

@@ -4,9 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelRejected, sampleCodec, selectBackend, type ModelRecord, type SampleRecord } from '@hotswap/shared';
-import { packChunk } from './batch';
+import { packChunk } from '../stream/batch';
 import { smallModelRecord } from './model-fixture';
-import { InferencePair, InferenceThread } from './inference';
+import { InferencePair, InferenceThread } from './threads';
 import { loadServable, predictBatch } from './loader';
 
 const contract = { featureShape: [28, 28], classCount: 10 };
@@ -151,7 +151,7 @@ describe('inference threads', function () {
          return load.apply(this, arguments);
        };`,
     );
-    const script = `const { InferenceThread } = require(${JSON.stringify(join(__dirname, 'inference.js'))});
+    const script = `const { InferenceThread } = require(${JSON.stringify(join(__dirname, 'threads.js'))});
       const t = new InferenceThread('probe', { backend: 'cpu', contract: { featureShape: [28, 28], classCount: 10 }, maxModelBytes: 1 << 20, trustedKeys: new Map() }, () => {});
       t.start().then(() => t.stop()).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });`;
     const run = spawnSync(process.execPath, ['--require', hook, '-e', script], { encoding: 'utf8', timeout: 60_000 });

@@ -3,8 +3,8 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { Registry } from 'prom-client';
 import { createLogger, type HeldOutMetrics } from '@hotswap/shared';
-import { HttpApi } from './http-api';
-import { HttpApiMetrics } from './http-metrics';
+import { HttpApi } from './api';
+import { HttpApiMetrics } from './metrics';
 import {
   ControlRefused,
   type InstancePrediction,

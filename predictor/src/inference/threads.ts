@@ -12,7 +12,7 @@ import {
   type ModelRecord,
   type RejectionReason,
 } from '@hotswap/shared';
-import type { DecodedChunk } from './batch';
+import type { DecodedChunk } from '../stream/batch';
 
 /** What an inference thread is started with. */
 export interface InferenceSettings {
@@ -78,7 +78,7 @@ export class InferenceThread {
 
   /** Starts the thread and resolves with the backend it chose, once it is ready. Throws ConfigError for a TF_BACKEND it cannot run. */
   async start(): Promise<BackendChoice> {
-    const worker = new Worker(join(__dirname, 'inference-host.js'), { workerData: this.settings, name: this.name });
+    const worker = new Worker(join(__dirname, 'host.js'), { workerData: this.settings, name: this.name });
     this.worker = worker;
     const ready = this.expect(0);
     worker.on('message', (reply: InferenceReply) => {
