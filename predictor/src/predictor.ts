@@ -1,35 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  DecodeError,
-  HEADER_CORRELATION_ID,
-  HEADER_REPLY_TOPIC,
   ModelRejected,
   controlHeaders,
   controlRecordKey,
   decodeControl,
   encodeControl,
-  requestCodec,
   PREDICTION_CONTENT_TYPE,
   type DataContract,
   type ModelControl,
-  type PredictionReply,
   type RecordProducer,
-  type ReplyItem,
   type SampleRecord,
   type InboundBatch,
   type InboundRecord,
   type KafkaClient,
   type Logger,
   type ModelRecord,
-  type OutboundRecord,
   type PredictionRecord,
   type RecordConsumer,
 } from '@hotswap/shared';
 import type { Delivery } from './stream/delivery';
-import { AccuracyLedger, type AccuracyBook } from './stream/accuracy';
+import { AccuracyLedger } from './stream/accuracy';
 import type { AccuracyLog } from './stream/accuracy-log';
-import { chunk, FeatureRows, packChunk, type PackedChunk, type SampleRejection } from './stream/batch';
+import { chunk, packChunk, type PackedChunk } from './stream/batch';
 import { ModelCatalog } from './versions/catalog';
 import type { ChunkPrediction, HostedModel, InferencePair } from './inference/threads';
 import type { PredictorMetrics } from './metrics';
@@ -37,6 +30,8 @@ import type { ModelFeedItem, ModelFeedThread, RecordPlace } from './versions/fee
 import { ModelRegistry, type Lease, type ModelVersion } from './versions/registry';
 import { ControlRefused, type InstancePrediction, type ModelStatus, type ServingApi, type VersionState } from './http/serving';
 import { TurnQueue, type Turn } from './stream/turns';
+import { deadLetter, type BatchOutput } from './stream/output';
+import { answerRequests, type RequestContext } from './requests/answer';
 
 export interface PredictorSettings {
   dataTopic: string;
@@ -71,42 +66,12 @@ export interface PredictorParts {
 /** This replica's name in its records, and in the name of its private model-topic group. */
 export const REPLICA = `${hostname()}-${process.pid}`;
 const PREDICTION_HEADERS = { 'content-type': PREDICTION_CONTENT_TYPE };
-/** Kafka's default largest record is 1 MB: a reply stays well under it. */
-const MAX_REPLY_BYTES = 900_000;
-/** A reply item's JSON without its sample id, generously: class name, confidence, label, keys. */
-const REPLY_BYTES_PER_SAMPLE = 200;
 /** How long a management call waits for this replica to read and apply its own control record. */
 const CONTROL_APPLY_TIMEOUT_MS = 30_000;
-
-/** What a fetched batch produces, gathered over its chunks, delivered at once. */
-interface BatchOutput {
-  /** This batch's accuracy tallies: committed with its delivery, abandoned without it. */
-  tally: AccuracyBook;
-  predictions: PredictionRecord[];
-  records: OutboundRecord[];
-  deadLetters: OutboundRecord[];
-  rejected: SampleRejection[];
-  /** Request/reply answers by reply topic. */
-  replies: Map<string, OutboundRecord[]>;
-  /** Set once delivery began: from then on some of the output may be visible, even if delivery fails. */
-  written: boolean;
-}
 
 /** What a prediction record repeats of its sample. */
 type SampleFacts = Pick<SampleRecord, 'sampleId' | 'dataset' | 'createdAt' | 'label'>;
 
-/** A request record read far enough to know where its reply goes. */
-interface AddressedRequest {
-  source: InboundRecord;
-  correlationId: string;
-  replyTopic: string;
-  requestId: string | null;
-  requestCreatedAt: number | null;
-  /** Samples in request order, each with its row in the batch's features or why it has none. */
-  items: { sample: SampleRecord | null; row: number | null; error: string | null }[];
-  /** Set when the request as a whole could not be read. */
-  error: string | null;
-}
 const PROGRESS_EVERY_MS = 10_000;
 
 /** Fetched batches predicted and delivered at once: enough to keep the inference thread busy while Kafka is waited on. */
@@ -400,7 +365,23 @@ export class Predictor implements ServingApi {
     try {
       if (batch.topic === this.settings.requestTopic) {
         if (!batch.isActive()) return undefined;
-        await this.answerRequests(batch.records, output, scoring, lease);
+        const { model } = lease.version;
+        const { modelTopic, dataTopic, requestTopic, predictionTopic, deadLetterTopic } = this.settings;
+        const context: RequestContext = {
+          ownTopics: [modelTopic, dataTopic, requestTopic, predictionTopic, deadLetterTopic],
+          topicExists: (topic) => this.parts.kafka.topicExists(topic),
+          data: this.settings.data,
+          batchSize: this.settings.batchSize,
+          model: { name: lease.version.name, version: lease.version.version },
+          predictRows: async (features, rows) => {
+            const result = await model.thread.predictRows(model, features, rows);
+            this.parts.metrics.tensorCall(rows);
+            return result;
+          },
+          score: (sample, source, predicted, confidence, now) => this.scored(lease, sample, source, predicted, confidence, now, output),
+          replica: REPLICA,
+        };
+        await answerRequests(batch.records, context, output, scoring);
       } else {
         const { model } = lease.version;
         const chunks = chunk(batch.records, this.settings.batchSize).map((records) => {
@@ -512,136 +493,6 @@ export class Predictor implements ServingApi {
     };
     output.predictions.push(prediction);
     return prediction;
-  }
-
-  /**
-   * Answers a fetched run of request records: one reply each, to the topic its headers name, with
-   * every sample predicted by one version. A record with no usable reply address is dead-lettered.
-   */
-  private async answerRequests(records: InboundRecord[], output: BatchOutput, scoring: Turn, lease: Lease<HostedModel>): Promise<void> {
-    const requests: AddressedRequest[] = [];
-    const replyTopics = new Map<string, boolean>();
-    for (const source of records) {
-      const correlationId = source.headers[HEADER_CORRELATION_ID];
-      const replyTopic = source.headers[HEADER_REPLY_TOPIC];
-      if (correlationId === undefined || correlationId === '' || replyTopic === undefined || replyTopic === '') {
-        const detail = `request needs headers ${HEADER_CORRELATION_ID} and ${HEADER_REPLY_TOPIC}`;
-        output.deadLetters.push(deadLetter(source, 'no-reply-address', detail));
-        output.rejected.push('no-reply-address');
-        continue;
-      }
-      const { modelTopic, dataTopic, requestTopic, predictionTopic, deadLetterTopic } = this.settings;
-      // A reply must never land in the pipeline's own topics (JSON on the model topic, say) or Kafka's
-      // internal ones (the write would fail, and the batch with it, for ever).
-      const ours =
-        [modelTopic, dataTopic, requestTopic, predictionTopic, deadLetterTopic].includes(replyTopic) || replyTopic.startsWith('__');
-      // Looked up once per batch: a miss waits for the next listing, which per record added up to seconds.
-      let exists = replyTopics.get(replyTopic);
-      if (!ours && exists === undefined) {
-        exists = await this.parts.kafka.topicExists(replyTopic);
-        replyTopics.set(replyTopic, exists);
-      }
-      if (ours || exists !== true) {
-        const detail = ours
-          ? `reply topic ${replyTopic} is one of the pipeline's own or Kafka's internal topics`
-          : `reply topic ${replyTopic} does not exist`;
-        output.deadLetters.push(deadLetter(source, 'bad-reply-topic', detail));
-        output.rejected.push('bad-reply-topic');
-        continue;
-      }
-      const request: AddressedRequest = {
-        source,
-        correlationId,
-        replyTopic,
-        requestId: null,
-        requestCreatedAt: null,
-        items: [],
-        error: null,
-      };
-      requests.push(request);
-      try {
-        const decoded = requestCodec.decode(source.value ?? Buffer.alloc(0), source.headers);
-        request.requestId = decoded.requestId;
-        request.requestCreatedAt = decoded.createdAt;
-        const replyBytes = 512 + decoded.samples.reduce((n, s) => n + REPLY_BYTES_PER_SAMPLE + 6 * s.sampleId.length, 0);
-        if (decoded.samples.length === 0) {
-          request.error = 'request has no samples';
-        } else if (replyBytes > MAX_REPLY_BYTES) {
-          // The reply must fit in one record, or writing it fails the whole batch again and again.
-          request.error = `request of ${decoded.samples.length} samples needs a reply of up to ${replyBytes} bytes, over the ${MAX_REPLY_BYTES} one record may hold: send fewer samples per request`;
-        } else {
-          request.items = decoded.samples.map((sample) => ({ sample, row: null, error: null }));
-        }
-      } catch (e) {
-        request.error = `request not readable: ${(e as Error).message}`;
-        // Kept for whoever debugs the client, like any record we cannot read.
-        const reason = e instanceof DecodeError ? e.reason : 'invalid-record';
-        output.deadLetters.push(deadLetter(source, reason, (e as Error).message));
-        output.rejected.push(reason);
-      }
-    }
-    if (requests.length === 0) return;
-    const rows = new FeatureRows(
-      this.settings.data,
-      requests.reduce((n, r) => n + r.items.length, 0),
-    );
-    for (const item of requests.flatMap((r) => r.items)) {
-      const problem = rows.add(item.sample as SampleRecord);
-      if (problem === null) item.row = rows.count - 1;
-      else item.error = `${problem.reason}: ${problem.detail}`;
-    }
-    const { model } = lease.version;
-    const length = rows.features.length / Math.max(1, rows.count);
-    const predicted = new Int32Array(rows.count);
-    const confidence = new Float32Array(rows.count);
-    const calls: Promise<void>[] = [];
-    for (let start = 0; start < rows.count; start += this.settings.batchSize) {
-      const n = Math.min(this.settings.batchSize, rows.count - start);
-      // A copy per call: its buffer is handed over to the thread.
-      const features = rows.features.slice(start * length, (start + n) * length);
-      calls.push(
-        model.thread.predictRows(model, features, n).then((result) => {
-          this.parts.metrics.tensorCall(n);
-          predicted.set(result.predicted, start);
-          confidence.set(result.confidence, start);
-        }),
-      );
-    }
-    await Promise.all(calls);
-    await scoring.ready;
-    const now = Date.now();
-    for (const request of requests) {
-      const items: ReplyItem[] = request.items.map(({ sample, row, error }) => {
-        if (row === null || sample === null) return { sampleId: sample?.sampleId ?? null, error: error ?? 'not predicted' };
-        const p = this.scored(lease, sample, request.source, predicted[row] as number, confidence[row] as number, now, output);
-        return {
-          sampleId: p.sampleId,
-          predicted: p.predicted,
-          predictedClass: p.predictedClass,
-          confidence: p.confidence,
-          label: p.label,
-          correct: p.correct,
-        };
-      });
-      const predictedAny = items.some((i) => !('error' in i));
-      const reply: PredictionReply = {
-        correlationId: request.correlationId,
-        requestId: request.requestId,
-        model: predictedAny ? { name: lease.version.name, version: lease.version.version } : null,
-        predictions: items,
-        error: request.error,
-        requestCreatedAt: request.requestCreatedAt,
-        repliedAt: now,
-        predictor: REPLICA,
-      };
-      const replies = output.replies.get(request.replyTopic) ?? [];
-      replies.push({
-        key: request.correlationId,
-        value: JSON.stringify(reply),
-        headers: { ...PREDICTION_HEADERS, [HEADER_CORRELATION_ID]: request.correlationId },
-      });
-      output.replies.set(request.replyTopic, replies);
-    }
   }
 
   /** Logs the time from a model record's arrival to its first prediction (the swap latency). */
@@ -817,17 +668,4 @@ export class Predictor implements ServingApi {
     await this.parts.delivery.stop();
     this.registry.clear();
   }
-}
-
-function deadLetter(source: InboundRecord, reason: SampleRejection, detail: string): OutboundRecord {
-  return {
-    key: source.key,
-    value: source.value ?? Buffer.alloc(0),
-    headers: {
-      ...source.headers,
-      'deadletter-reason': reason,
-      'deadletter-detail': detail,
-      'deadletter-source': `${source.topic}/${source.partition}@${source.offset}`,
-    },
-  };
 }
