@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  ModelRejected,
   controlHeaders,
   controlRecordKey,
   decodeControl,
@@ -15,7 +14,6 @@ import {
   type InboundRecord,
   type KafkaClient,
   type Logger,
-  type ModelRecord,
   type PredictionRecord,
   type RecordConsumer,
 } from '@hotswap/shared';
@@ -23,12 +21,13 @@ import type { Delivery } from './stream/delivery';
 import { AccuracyLedger } from './stream/accuracy';
 import type { AccuracyLog } from './stream/accuracy-log';
 import { chunk, packChunk, type PackedChunk } from './stream/batch';
-import { ModelCatalog } from './versions/catalog';
 import type { ChunkPrediction, HostedModel, InferencePair } from './inference/threads';
 import type { PredictorMetrics } from './metrics';
 import type { ModelFeedItem, ModelFeedThread, RecordPlace } from './versions/feed';
-import { ModelRegistry, type Lease, type ModelVersion } from './versions/registry';
-import { ControlRefused, type InstancePrediction, type ModelStatus, type ServingApi, type VersionState } from './http/serving';
+import { HotSwap } from './versions/hot-swap';
+import type { Lease } from './versions/registry';
+import { logSwapEvents } from './versions/swap-log';
+import { ControlRefused, type InstancePrediction, type ModelStatus, type ServingApi } from './http/serving';
 import { TurnQueue, type Turn } from './stream/turns';
 import { deadLetter, type BatchOutput } from './stream/output';
 import { answerRequests, type RequestContext } from './requests/answer';
@@ -86,20 +85,14 @@ const BATCHES_IN_FLIGHT = 6;
  * BATCHES_IN_FLIGHT batches (of different partitions) are at different steps at once.
  */
 export class Predictor implements ServingApi {
-  readonly registry: ModelRegistry<HostedModel>;
-  private readonly catalog: ModelCatalog;
+  private readonly versions: HotSwap<HostedModel>;
   private readonly accuracy = new AccuracyLedger();
   private dataConsumer: RecordConsumer | undefined;
   private dataStarted = false;
-  /** Until the model topic is read to its end, versions are only catalogued: the newest is loaded after. */
-  private caughtUp = false;
-  private firstModelArrival = new Map<number, number>();
   private progressTimer: NodeJS.Timeout | undefined;
   private controlProducer: Promise<RecordProducer> | undefined;
   /** Management calls waiting for their control record to come back through the model topic. */
   private readonly controlWaiters = new Map<string, () => void>();
-  /** The pin last warned about as unmet, so the warning is logged once per pin. */
-  private unmetPinLogged: number | null = null;
   /** The first load after the model topic was read, and the start of consuming data after it. */
   private catchingUp: Promise<void> = Promise.resolve();
   private stopping = false;
@@ -111,22 +104,16 @@ export class Predictor implements ServingApi {
     private readonly settings: PredictorSettings,
     private readonly parts: PredictorParts,
   ) {
-    const { logger, metrics } = parts;
-    this.catalog = new ModelCatalog(settings.modelHistory);
-    this.registry = new ModelRegistry<HostedModel>(
-      (v) => v.model.thread.dispose(v.model),
-      (event) => {
-        if (event.kind === 'swapped') {
-          logger.info(
-            `swapped ${event.from === null ? 'in' : `v${event.from.version} ->`} ${event.to.name} v${event.to.version} (${event.to.model.record.architecture}, held-out accuracy ${event.to.model.record.metrics.accuracy.toFixed(4)})`,
-          );
-          metrics.swapped(event.to.model);
-        } else if (event.kind === 'discarded') {
-          logger.info(`discarded ${event.version.name} v${event.version.version}: ${event.why}`);
-        } else if (event.kind === 'disposed') {
-          logger.debug(`disposed ${event.version.name} v${event.version.version}`);
-        }
+    const { inference, logger, metrics } = parts;
+    this.versions = new HotSwap<HostedModel>(
+      settings.modelName,
+      settings.modelHistory,
+      {
+        // On the inference thread the version taking the next batch is not on, so predicting goes on meanwhile.
+        load: (record, besides) => inference.besides(besides?.thread).load(record),
+        dispose: (model) => model.thread.dispose(model),
       },
+      logSwapEvents(settings.modelName, logger, metrics),
     );
   }
 
@@ -140,7 +127,6 @@ export class Predictor implements ServingApi {
     await this.parts.models.start(
       (item) => this.onModelRecord(item),
       () => {
-        this.caughtUp = true;
         this.catchingUp = this.afterCatchUp().catch((e: Error) => {
           if (!this.stopping) this.parts.onFatal(e);
         });
@@ -151,11 +137,7 @@ export class Predictor implements ServingApi {
 
   /** Loads the version to serve among those found during catch-up (the pin, else the newest valid), then serves. */
   private async afterCatchUp(): Promise<void> {
-    const known = this.catalog.newestFirst().length;
-    const pin = this.catalog.pinned === null ? '' : `, pinned to v${this.catalog.pinned}`;
-    this.parts.logger.info(`model topic read: ${known} version(s) of ${this.settings.modelName} found${pin}`);
-    this.catalog.startTrimming();
-    await this.reconcile();
+    await this.versions.catchUp();
     await this.startDataWhenReady();
   }
 
@@ -173,19 +155,7 @@ export class Predictor implements ServingApi {
     }
     const { model } = item;
     if (model.name !== this.settings.modelName) return;
-    const stale = this.caughtUp && this.catalog.pinned === null && this.registry.isStale(model.version);
-    this.catalog.add(model);
-    if (!this.caughtUp) return;
-    if (stale) {
-      // Still catalogued: an operator may roll back to it.
-      logger.info(`not serving ${model.name} v${model.version}: v${this.registry.newestVersion} is newer or the same`);
-      metrics.modelRejected('stale-version');
-      return;
-    }
-    if (this.catalog.pinned !== null && this.catalog.pinned !== model.version) {
-      logger.info(`not serving ${model.name} v${model.version} yet: pinned to v${this.catalog.pinned}`);
-    }
-    await this.reconcile();
+    await this.versions.add(model);
     await this.startDataWhenReady();
   }
 
@@ -199,75 +169,12 @@ export class Predictor implements ServingApi {
       return;
     }
     if (control.model !== this.settings.modelName) return;
-    this.catalog.setPin(control.action === 'unpin' ? null : control.version);
-    if (this.caughtUp) {
-      const what = control.action === 'unpin' ? 'unpinned: serving the newest version again' : `${control.action} to v${control.version}`;
-      logger.info(`operator ${what} (by ${control.requestedBy}${control.reason === null ? '' : `: ${control.reason}`})`);
-      await this.reconcile();
-    }
+    await this.versions.control(control);
     this.controlWaiters.get(control.id)?.();
   }
 
-  /** Loads the version the catalog says should serve, if it is not already next; falls back past rejects. */
-  private async reconcile(): Promise<void> {
-    for (;;) {
-      const target = this.catalog.target();
-      const { pinned } = this.catalog;
-      if (pinned !== null && target?.pinned !== true && this.unmetPinLogged !== pinned) {
-        this.unmetPinLogged = pinned;
-        this.parts.logger.warn(
-          `pinned v${pinned} cannot serve here (not read yet, rejected, or no longer kept); serving the newest valid version`,
-        );
-      }
-      const next = this.registry.nextVersion?.version ?? 0;
-      // Unless a pin says otherwise, versions only move forward.
-      if (target === null || target.version === next || (!target.pinned && target.version < next)) return;
-      const record = this.catalog.get(target.version)?.record;
-      if (record === null || record === undefined) return;
-      this.firstModelArrival.set(target.version, Date.now());
-      if (await this.tryLoad(record, target.pinned)) return;
-      // A rejected version never predicts: forget when it arrived, and try the next candidate.
-      this.firstModelArrival.delete(target.version);
-    }
-  }
-
-  /** Verifies, loads and stages one version; logs and counts a rejection, and catalogues it. True when staged. */
-  private async tryLoad(record: ModelRecord, pinned: boolean): Promise<boolean> {
-    const { logger, metrics } = this.parts;
-    try {
-      const version = await this.load(record);
-      logger.info(
-        `loaded ${record.name} v${record.version} (${record.architecture}) in ${version.model.loadMs.toFixed(0)} ms; swapping at the next batch`,
-      );
-      metrics.modelLoaded(version.model.loadMs);
-      return this.registry.offer(version, pinned);
-    } catch (e) {
-      this.rejectVersion(record, e as Error);
-      return false;
-    }
-  }
-
-  /**
-   * Verifies, loads and warms up a version on the inference thread that the version taking the next
-   * batch is not on, so predicting goes on meanwhile.
-   */
-  private async load(record: ModelRecord): Promise<ModelVersion<HostedModel>> {
-    const thread = this.parts.inference.besides(this.registry.nextVersion?.model.thread);
-    return { name: record.name, version: record.version, model: await thread.load(record) };
-  }
-
-  /** Logs, counts and catalogues a version that failed verification or loading; returns why. */
-  private rejectVersion(record: ModelRecord, e: Error): string {
-    const reason = e instanceof ModelRejected ? e.reason : 'load-failed';
-    const message = e instanceof ModelRejected ? e.message : `model ${record.name} v${record.version} rejected: ${e.message}`;
-    this.parts.logger.error(message);
-    this.parts.metrics.modelRejected(reason);
-    this.catalog.reject(record.version, message);
-    return message;
-  }
-
   private async startDataWhenReady(): Promise<void> {
-    if (this.stopping || this.dataStarted || !this.registry.hasModel) return;
+    if (this.stopping || this.dataStarted || !this.versions.hasModel) return;
     this.dataStarted = true;
     const consumer = this.parts.kafka.consumer({
       groupId: this.settings.groupId,
@@ -302,7 +209,7 @@ export class Predictor implements ServingApi {
     const now = Date.now();
     const rate = ((overall.predictions - this.lastProgress.predictions) * 1000) / (now - this.lastProgress.at);
     this.lastProgress = { at: now, predictions: overall.predictions };
-    const serving = this.registry.servingVersion;
+    const serving = this.versions.servingVersion;
     const accuracy = overall.value === null ? 'n/a' : overall.value.toFixed(4);
     this.parts.logger.info(
       `${overall.predictions} predictions (${rate.toFixed(0)}/s), accuracy ${accuracy} over ${overall.labelled} labelled, serving ${serving === null ? 'none yet' : `${serving.name} v${serving.version}`}`,
@@ -361,7 +268,7 @@ export class Predictor implements ServingApi {
   /** Predicts a fetched batch into `output` and delivers it; the last offset delivered, or undefined if nothing was. */
   private async predictAndDeliver(batch: InboundBatch, output: BatchOutput, scoring: Turn): Promise<string | undefined> {
     // Leased before anything is awaited, so batches also take versions in fetch order.
-    const lease = this.registry.acquire();
+    const lease = this.versions.acquire();
     try {
       if (batch.topic === this.settings.requestTopic) {
         if (!batch.isActive()) return undefined;
@@ -399,7 +306,7 @@ export class Predictor implements ServingApi {
     } finally {
       // Also when there was nothing to score: delivery must not hold up the next batch's scoring.
       scoring.done();
-      this.registry.release(lease);
+      this.versions.release(lease);
     }
     await batch.heartbeat();
     const last = batch.records[batch.records.length - 1]?.offset;
@@ -499,10 +406,8 @@ export class Predictor implements ServingApi {
   private noteFirstPredictions(predictions: PredictionRecord[]): void {
     const first = predictions[0];
     if (first === undefined) return;
-    const arrived = this.firstModelArrival.get(first.model.version);
-    if (arrived === undefined) return;
-    this.firstModelArrival.delete(first.model.version);
-    const ms = first.predictedAt - arrived;
+    const ms = this.versions.firstPrediction(first.model.version, first.predictedAt);
+    if (ms === null) return;
     this.parts.logger.info(`first prediction by v${first.model.version} ${ms} ms after its record arrived`);
     this.parts.metrics.swapLatency(ms / 1000);
   }
@@ -529,8 +434,8 @@ export class Predictor implements ServingApi {
     features: Float32Array,
     rows: number,
   ): Promise<{ model: { name: string; version: number }; predictions: InstancePrediction[] } | null> {
-    if (!this.registry.hasModel) return null;
-    const lease = this.registry.acquire();
+    if (!this.versions.hasModel) return null;
+    const lease = this.versions.acquire();
     try {
       const { model } = lease.version;
       const { probabilities, classes } = await model.thread.probabilities(model, features, rows);
@@ -549,34 +454,15 @@ export class Predictor implements ServingApi {
       }
       return { model: { name: lease.version.name, version: lease.version.version }, predictions };
     } finally {
-      this.registry.release(lease);
+      this.versions.release(lease);
     }
   }
 
   status(): ModelStatus {
-    const serving = this.registry.servingVersion?.version ?? null;
-    const next = this.registry.nextVersion?.version ?? null;
-    return {
-      name: this.settings.modelName,
-      servingVersion: serving,
-      pinnedVersion: this.catalog.pinned,
-      versions: this.catalog.newestFirst().map((entry) => {
-        let state: VersionState = 'available';
-        if (entry.version === serving) state = 'serving';
-        else if (entry.version === next) state = 'staged';
-        else if (entry.rejection !== null) state = 'rejected';
-        const live = this.accuracy.committed.byVersion.get(`${this.settings.modelName}:${entry.version}`);
-        return {
-          version: entry.version,
-          state,
-          architecture: entry.architecture,
-          createdAt: entry.createdAt,
-          heldOut: entry.heldOut,
-          live: { accuracy: live?.value ?? null, labelled: live?.labelled ?? 0, predictions: live?.predictions ?? 0 },
-          rejection: entry.rejection,
-        };
-      }),
-    };
+    return this.versions.status((version) => {
+      const live = this.accuracy.committed.byVersion.get(`${this.settings.modelName}:${version}`);
+      return { accuracy: live?.value ?? null, labelled: live?.labelled ?? 0, predictions: live?.predictions ?? 0 };
+    });
   }
 
   async control(
@@ -586,26 +472,12 @@ export class Predictor implements ServingApi {
     reason: string | null = null,
   ): Promise<ModelStatus> {
     const name = this.settings.modelName;
-    if (!this.caughtUp) throw new ControlRefused(503, `still reading the model topic ${this.settings.modelTopic}; try again in a moment`);
-    if (action !== 'unpin') {
-      if (version === null) throw new ControlRefused(409, `${action} needs a version`);
-      const entry = this.catalog.get(version);
-      if (entry === undefined) {
-        const known = this.catalog.newestFirst().map((e) => e.version);
-        throw new ControlRefused(404, `model ${name} has no version ${version} (known: ${known.length === 0 ? 'none' : known.join(', ')})`);
-      }
-      if (entry.rejection !== null) throw new ControlRefused(409, `${name} v${version} cannot serve: ${entry.rejection}`);
-      if (entry.record === null) {
-        throw new ControlRefused(409, `${name} v${version} is no longer kept in memory (MODEL_HISTORY=${this.settings.modelHistory})`);
-      }
-      const serving = this.registry.servingVersion?.version ?? null;
-      if (action === 'rollback' && serving !== null && version >= serving) {
-        throw new ControlRefused(409, `rollback goes to an earlier version: v${version} is not older than the serving v${serving}`);
-      }
-      // A version never tried (read during catch-up, or older) must load before every replica is told to serve it.
-      if (version !== this.registry.nextVersion?.version) await this.checkLoads(entry.record);
+    if (!this.versions.isCaughtUp) {
+      throw new ControlRefused(503, `still reading the model topic ${this.settings.modelTopic}; try again in a moment`);
     }
-    const control: ModelControl = { id: randomUUID(), model: name, action, version, requestedAt: Date.now(), requestedBy, reason };
+    // A version never loaded here is loaded first, so a bad one is refused before every replica is told to serve it.
+    const to = await this.versions.checkControl(action, version, this.settings.modelHistory);
+    const control: ModelControl = { id: randomUUID(), model: name, action, version: to, requestedAt: Date.now(), requestedBy, reason };
     let applied: () => void = () => undefined;
     const readBack = new Promise<void>((resolve) => (applied = resolve));
     // Registered before the write: the model feed may read the record back before send() returns.
@@ -632,17 +504,6 @@ export class Predictor implements ServingApi {
     return this.status();
   }
 
-  /** Loads a version beside the serving one and disposes it; a failure rejects the version and refuses the request. */
-  private async checkLoads(record: ModelRecord): Promise<void> {
-    try {
-      const loaded = await this.load(record);
-      loaded.model.thread.dispose(loaded.model);
-    } catch (e) {
-      const message = this.rejectVersion(record, e as Error);
-      throw new ControlRefused(409, `${record.name} v${record.version} cannot serve: ${message}`);
-    }
-  }
-
   /** The producer of control records, connected on first use; a failed connection is retried on the next call. */
   private controlProducerConnected(): Promise<RecordProducer> {
     if (this.controlProducer === undefined) {
@@ -666,6 +527,6 @@ export class Predictor implements ServingApi {
     await this.dataConsumer?.disconnect();
     await (await this.controlProducer?.catch(() => undefined))?.disconnect();
     await this.parts.delivery.stop();
-    this.registry.clear();
+    this.versions.clear();
   }
 }

@@ -32,6 +32,8 @@ class ServingForTests implements ServingApi {
   staged: number | null = null;
   pinned: number | null = null;
   failControlWith: Error | null = null;
+  /** Where a rollback without a version goes (the predictor's policy decides; here the test does). */
+  rollbackTo: number | null = null;
   readonly predictCalls: { features: Float32Array; rows: number }[] = [];
   readonly controls: { action: string; version: number | null; requestedBy: string; reason?: string }[] = [];
   private readonly states = new Map<number, { rejection: string | null }>([
@@ -91,6 +93,12 @@ class ServingForTests implements ServingApi {
       this.pinned = null;
       this.serving = 4;
       return this.status();
+    }
+    if (action === 'rollback' && version === null) {
+      if (this.rollbackTo === null) {
+        throw new ControlRefused(409, `no valid version of digits older than the serving one to roll back to (v${this.serving} serves)`);
+      }
+      version = this.rollbackTo;
     }
     const entry = this.states.get(version as number);
     if (entry === undefined) throw new ControlRefused(404, `version ${version} of digits is unknown`);
@@ -405,23 +413,22 @@ describe('HTTP API server (real socket, in-process serving)', () => {
     assert.equal(serving.controls.length, 0);
   });
 
-  it('rolls back to the newest valid version older than the serving one when no version is given, skipping rejected ones', async () => {
-    serving.serving = 3;
+  it('passes a rollback without a version on to the predictor, whose version policy picks it (see hot-swap.test.ts)', async () => {
+    serving.rollbackTo = 1;
     const r = await call('POST', '/v1/models/digits:rollback');
     assert.equal(r.status, 200);
-    assert.deepEqual(serving.controls, [{ action: 'rollback', version: 1, requestedBy: serving.controls[0]?.requestedBy }]);
+    assert.deepEqual(serving.controls, [{ action: 'rollback', version: null, requestedBy: serving.controls[0]?.requestedBy }]);
     assert.equal(r.body['serving_version'], 1);
     const explicit = await call('POST', '/v1/models/digits:rollback', { version: 3 });
     assert.equal(explicit.status, 200);
     assert.equal(serving.controls[1]?.version, 3);
   });
 
-  it('answers 409 to a rollback with no older valid version', async () => {
-    serving.serving = 1;
+  it("answers the predictor's refusal of a rollback with its status and message", async () => {
+    serving.rollbackTo = null;
     const r = await call('POST', '/v1/models/digits:rollback');
     assert.equal(r.status, 409);
-    assert.equal(r.body['error'], 'no valid version of digits older than the serving one to roll back to (v1 serves)');
-    assert.equal(serving.controls.length, 0);
+    assert.equal(r.body['error'], 'no valid version of digits older than the serving one to roll back to (v4 serves)');
   });
 
   it('answers 500 with the cause when the control record cannot be written', async () => {

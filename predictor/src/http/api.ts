@@ -24,6 +24,7 @@ export interface HttpApiSettings {
 const TF_SERVING_STATE: Record<VersionState, 'AVAILABLE' | 'LOADING' | 'END'> = {
   serving: 'AVAILABLE',
   staged: 'LOADING',
+  loading: 'LOADING',
   available: 'END',
   rejected: 'END',
 };
@@ -139,20 +140,12 @@ export class HttpApi {
     reason: string | null,
   ): Promise<ModelStatus> {
     if (action === 'pin' && version === null) throw new HttpRefusal(400, 'pin needs a version: {"version": 3}');
-    let target = version;
-    if (action === 'rollback' && target === null) {
-      const status = this.serving.status();
-      target = rollbackTarget(status);
-      if (target === null) {
-        const from = status.servingVersion === null ? 'no version serves yet' : `v${status.servingVersion} serves`;
-        throw new HttpRefusal(409, `no valid version of ${status.name} older than the serving one to roll back to (${from})`);
-      }
-    }
+    // A rollback without a version goes where the predictor's version policy says.
     try {
-      return await this.serving.control(action, target, requestedBy, reason);
+      return await this.serving.control(action, version, requestedBy, reason);
     } catch (e) {
       if (e instanceof ControlRefused) throw e;
-      throw new Error(`${action}${target === null ? '' : ` to v${target}`} failed: ${(e as Error).message}`, { cause: e });
+      throw new Error(`${action}${version === null ? '' : ` to v${version}`} failed: ${(e as Error).message}`, { cause: e });
     }
   }
 
@@ -226,14 +219,6 @@ function managementFields(
 /** The version the next prediction will use: a staged version takes over at the next acquire. */
 function versionTakingTraffic(status: ModelStatus): number | null {
   return status.versions.find((v) => v.state === 'staged')?.version ?? status.servingVersion;
-}
-
-/** The newest valid version older than the serving one (or the staged one, before its first use): where a rollback without a version goes. */
-function rollbackTarget(status: ModelStatus): number | null {
-  const serving = status.servingVersion ?? status.versions.find((v) => v.state === 'staged')?.version ?? null;
-  if (serving === null) return null;
-  const older = status.versions.filter((v) => v.version < serving && v.state !== 'rejected').map((v) => v.version);
-  return older.length === 0 ? null : Math.max(...older);
 }
 
 function encodePredictions(

@@ -14,6 +14,8 @@ export type VersionState =
   | 'serving'
   /** Loaded and warmed; takes the traffic at the next batch. */
   | 'staged'
+  /** Being verified, loaded and warmed up (to serve, or to check it can before a pin or rollback). */
+  | 'loading'
   /** Published and valid, not loaded (older, newer than a pin, or retired after serving). */
   | 'available'
   /** Failed verification or loading; never serves. */
@@ -71,8 +73,9 @@ export interface ServingApi {
   status(): ModelStatus;
   /**
    * Writes a control record to the model topic (so every replica follows) and resolves once this
-   * replica has applied it, with the status after. Throws ControlRefused for an unknown version
-   * (404) or one that cannot serve (409).
+   * replica has applied it, with the status after. A rollback without a version goes to the newest
+   * valid version older than the serving one. Throws ControlRefused for an unknown version (404)
+   * or one that cannot serve (409).
    */
   control(action: 'pin' | 'unpin' | 'rollback', version: number | null, requestedBy: string, reason?: string | null): Promise<ModelStatus>;
 }

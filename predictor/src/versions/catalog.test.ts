@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ModelRecord } from '@hotswap/shared';
 import { ModelCatalog } from './catalog';
+import { target } from './policy';
 
 function record(version: number): ModelRecord {
   return {
@@ -32,11 +33,12 @@ function ready(keep: number): ModelCatalog {
 describe('ModelCatalog', () => {
   it('targets the newest version that was not rejected', () => {
     const catalog = ready(10);
-    assert.equal(catalog.target(), null);
+    assert.equal(target(catalog.snapshot()), null);
     for (const v of [1, 3, 2]) catalog.add(record(v));
-    assert.deepEqual(catalog.target(), { version: 3, pinned: false });
+    assert.deepEqual(target(catalog.snapshot()), { version: 3, pinned: false });
+    catalog.move(3, 'loading'); // only a load can reject a version
     catalog.reject(3, 'bad checksum');
-    assert.deepEqual(catalog.target(), { version: 2, pinned: false }, 'a rejected newest version falls back to the one before');
+    assert.deepEqual(target(catalog.snapshot()), { version: 2, pinned: false }, 'a rejected newest version falls back to the one before');
   });
 
   it('targets the pinned version, older or not, until unpinned', () => {
@@ -44,20 +46,21 @@ describe('ModelCatalog', () => {
     for (const v of [1, 2, 3]) catalog.add(record(v));
     catalog.setPin(1);
     catalog.add(record(4));
-    assert.deepEqual(catalog.target(), { version: 1, pinned: true }, 'a newer version does not move a pin');
+    assert.deepEqual(target(catalog.snapshot()), { version: 1, pinned: true }, 'a newer version does not move a pin');
     catalog.setPin(null);
-    assert.deepEqual(catalog.target(), { version: 4, pinned: false });
+    assert.deepEqual(target(catalog.snapshot()), { version: 4, pinned: false });
   });
 
   it('falls back to the newest valid version for a pin it cannot meet: unknown or rejected version', () => {
     const catalog = ready(10);
     catalog.add(record(1));
     catalog.setPin(5);
-    assert.deepEqual(catalog.target(), { version: 1, pinned: false }, 'v5 has not been read yet');
+    assert.deepEqual(target(catalog.snapshot()), { version: 1, pinned: false }, 'v5 has not been read yet');
     catalog.add(record(5));
-    assert.deepEqual(catalog.target(), { version: 5, pinned: true }, 'the pin is met once v5 arrives');
+    assert.deepEqual(target(catalog.snapshot()), { version: 5, pinned: true }, 'the pin is met once v5 arrives');
+    catalog.move(5, 'loading'); // only a load can reject a version
     catalog.reject(5, 'unsigned');
-    assert.deepEqual(catalog.target(), { version: 1, pinned: false });
+    assert.deepEqual(target(catalog.snapshot()), { version: 1, pinned: false });
   });
 
   it('keeps every record while the topic is read from its start, so a pin later in the log finds its version', () => {
@@ -65,7 +68,7 @@ describe('ModelCatalog', () => {
     for (const v of [1, 2, 3, 4]) catalog.add(record(v));
     catalog.setPin(1);
     catalog.startTrimming();
-    assert.deepEqual(catalog.target(), { version: 1, pinned: true });
+    assert.deepEqual(target(catalog.snapshot()), { version: 1, pinned: true });
     assert.deepEqual(
       catalog.newestFirst().map((e) => e.record !== null),
       [true, true, false, true],
@@ -88,5 +91,32 @@ describe('ModelCatalog', () => {
       ],
     );
     assert.equal(catalog.get(2)?.heldOut.accuracy, 0.2);
+  });
+});
+
+describe('version states', () => {
+  it('allows only the moves of the table, and says which move it refused', () => {
+    const catalog = ready(10);
+    catalog.add(record(1));
+    assert.throws(() => catalog.move(1, 'serving'), /version 1: no move from seen to serving/);
+    catalog.move(1, 'loading');
+    catalog.move(1, 'ready');
+    catalog.move(1, 'serving');
+    assert.throws(() => catalog.move(1, 'seen'), /version 1: no move from serving to seen/);
+    catalog.move(1, 'retired');
+    catalog.move(1, 'loading');
+    catalog.reject(1, 'bad');
+    assert.throws(() => catalog.move(1, 'loading'), /no move from rejected to loading/, 'a rejected version never loads again');
+    assert.throws(() => catalog.move(9, 'loading'), /version 9: no move from unknown to loading/);
+  });
+
+  it('lets a republished version that was rejected be tried again', () => {
+    const catalog = ready(10);
+    catalog.add(record(1));
+    catalog.move(1, 'loading');
+    catalog.reject(1, 'bad');
+    catalog.add(record(1));
+    assert.equal(catalog.get(1)?.state, 'seen');
+    assert.equal(catalog.get(1)?.rejection, null);
   });
 });

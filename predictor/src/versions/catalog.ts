@@ -1,4 +1,5 @@
-import type { HeldOutMetrics, ModelRecord } from '@hotswap/shared';
+import type { HeldOutMetrics, ModelRecord } from '@hotswap/shared/contracts';
+import { InvalidMove, canMove, type CatalogSnapshot, type VersionState } from './states';
 
 /** What the predictor knows about one published version, whether or not it is loaded. */
 export interface CatalogEntry {
@@ -6,6 +7,8 @@ export interface CatalogEntry {
   architecture: string;
   createdAt: number;
   heldOut: HeldOutMetrics;
+  /** Where the version is in its life: the one place this is kept (see states.ts). */
+  state: VersionState;
   /** Why the version can never serve (failed verification or loading), else null. */
   rejection: string | null;
   /** The record, kept so the version can be loaded again (a pin, a rollback); null once dropped. */
@@ -13,10 +16,10 @@ export interface CatalogEntry {
 }
 
 /**
- * Every version of one model read from the model topic, and the operator's pin. Decides which
- * version should serve: the pinned one, else the newest that was not rejected. Pure: loading and
- * serving are the caller's. Records (the weights) are kept for the newest `keepRecords` versions
- * and the pinned one; older entries keep their metadata only.
+ * Every version of one model read from the model topic, each with its state, and the operator's
+ * pin. Pure: which version should serve is the policy's (policy.ts), loading is the caller's.
+ * Records (the weights) are kept for the newest `keepRecords` versions, the pinned one and any
+ * loaded one; older entries keep their metadata only.
  */
 export class ModelCatalog {
   private readonly entries = new Map<number, CatalogEntry>();
@@ -38,13 +41,16 @@ export class ModelCatalog {
     this.dropOldRecords();
   }
 
-  /** Adds a published version; a republished version replaces its entry. */
+  /** Adds a published version as seen; a republished one replaces its record, and a rejected one may be tried again. */
   add(record: ModelRecord): void {
+    const known = this.entries.get(record.version);
+    const state = known === undefined || known.state === 'rejected' ? 'seen' : known.state;
     this.entries.set(record.version, {
       version: record.version,
       architecture: record.architecture,
       createdAt: record.createdAt,
       heldOut: record.metrics,
+      state,
       rejection: null,
       record,
     });
@@ -55,9 +61,18 @@ export class ModelCatalog {
     return this.entries.get(version);
   }
 
-  reject(version: number, reason: string): void {
+  /** Moves a version to another state, as the table in states.ts allows; anything else is a bug and throws. */
+  move(version: number, to: VersionState): void {
     const entry = this.entries.get(version);
-    if (entry === undefined) return;
+    if (entry === undefined || !canMove(entry.state, to)) throw new InvalidMove(version, entry?.state, to);
+    entry.state = to;
+    this.dropOldRecords();
+  }
+
+  /** A load failed: the version can never serve, and its record is dropped. */
+  reject(version: number, reason: string): void {
+    this.move(version, 'rejected');
+    const entry = this.entries.get(version) as CatalogEntry;
     entry.rejection = reason;
     entry.record = null;
   }
@@ -68,30 +83,23 @@ export class ModelCatalog {
     this.dropOldRecords();
   }
 
-  /**
-   * The version that should serve now: the pinned one when it can (`pinned` true), else the newest
-   * valid one, so a pin that cannot be met (unknown, rejected, or its record dropped) never leaves a
-   * replica serving nothing. Null when no version can serve.
-   */
-  target(): { version: number; pinned: boolean } | null {
-    if (this.pin !== null && this.servable(this.entries.get(this.pin))) return { version: this.pin, pinned: true };
-    const newest = this.newestFirst().find((entry) => this.servable(entry));
-    return newest === undefined ? null : { version: newest.version, pinned: false };
-  }
-
-  private servable(entry: CatalogEntry | undefined): boolean {
-    return entry !== undefined && entry.rejection === null && entry.record !== null;
-  }
-
   newestFirst(): CatalogEntry[] {
     return [...this.entries.values()].sort((a, b) => b.version - a.version);
+  }
+
+  /** What the policy decides on. */
+  snapshot(): CatalogSnapshot {
+    return {
+      versions: this.newestFirst().map((e) => ({ version: e.version, state: e.state, loadable: e.record !== null })),
+      pin: this.pin,
+    };
   }
 
   private dropOldRecords(): void {
     if (!this.trimming) return;
     let kept = 0;
     for (const entry of this.newestFirst()) {
-      if (entry.record === null || entry.version === this.pin) continue;
+      if (entry.record === null || entry.version === this.pin || ['loading', 'ready', 'serving'].includes(entry.state)) continue;
       if (kept < this.keepRecords) kept++;
       else entry.record = null;
     }

@@ -16,7 +16,7 @@ function setup() {
 }
 
 describe('ModelRegistry', () => {
-  it('serves nothing until a version is offered', () => {
+  it('serves nothing until a version is staged', () => {
     const { registry } = setup();
     assert.equal(registry.hasModel, false);
     assert.throws(() => registry.acquire(), /no model version is ready/);
@@ -24,10 +24,10 @@ describe('ModelRegistry', () => {
 
   it('swaps a staged version in at the next batch start, never during a batch', () => {
     const { registry } = setup();
-    registry.offer(version(1));
+    registry.stage(version(1));
     const batch1 = registry.acquire();
     assert.equal(batch1.version.version, 1);
-    registry.offer(version(2));
+    registry.stage(version(2));
     // The batch in flight keeps v1; the staged v2 is not serving yet.
     assert.equal(registry.servingVersion?.version, 1);
     registry.release(batch1);
@@ -38,10 +38,10 @@ describe('ModelRegistry', () => {
 
   it('disposes the old version only after the last batch using it is released', () => {
     const { registry, disposed } = setup();
-    registry.offer(version(1));
+    registry.stage(version(1));
     const a = registry.acquire();
     const b = registry.acquire();
-    registry.offer(version(2));
+    registry.stage(version(2));
     registry.release(a);
     const c = registry.acquire(); // swaps to v2 while b still holds v1
     assert.equal(c.version.version, 2);
@@ -52,24 +52,12 @@ describe('ModelRegistry', () => {
     assert.deepEqual(disposed, [1]);
   });
 
-  it('keeps serving v3 when an older or equal version is offered, and disposes the offer', () => {
-    const { registry, disposed } = setup();
-    registry.offer(version(3));
-    registry.release(registry.acquire());
-    assert.equal(registry.offer(version(2)), false);
-    assert.equal(registry.offer(version(3)), false);
-    assert.equal(registry.acquire().version.version, 3);
-    assert.deepEqual(disposed, [2, 3]);
-    assert.equal(registry.isStale(3), true);
-    assert.equal(registry.isStale(4), false);
-  });
-
   it('disposes a staged version superseded before it ever served', () => {
     const { registry, disposed, events } = setup();
-    registry.offer(version(1));
+    registry.stage(version(1));
     registry.release(registry.acquire());
-    registry.offer(version(2));
-    registry.offer(version(3));
+    registry.stage(version(2));
+    registry.stage(version(3));
     assert.deepEqual(disposed, [2]);
     assert.equal(registry.acquire().version.version, 3);
     assert.ok(events.some((e) => e.kind === 'discarded' && e.version.version === 2));
@@ -77,9 +65,9 @@ describe('ModelRegistry', () => {
 
   it('reports each swap with the version it replaced', () => {
     const { registry, events } = setup();
-    registry.offer(version(1));
+    registry.stage(version(1));
     registry.release(registry.acquire());
-    registry.offer(version(2));
+    registry.stage(version(2));
     registry.release(registry.acquire());
     const swaps = events.filter((e) => e.kind === 'swapped').map((e) => e.kind === 'swapped' && [e.from?.version ?? null, e.to.version]);
     assert.deepEqual(swaps, [
@@ -90,7 +78,7 @@ describe('ModelRegistry', () => {
 
   it('refuses a release without an acquire', () => {
     const { registry } = setup();
-    registry.offer(version(1));
+    registry.stage(version(1));
     const lease = registry.acquire();
     registry.release(lease);
     assert.throws(() => registry.release(lease), /released more often than acquired/);
@@ -98,39 +86,32 @@ describe('ModelRegistry', () => {
 
   it('disposes everything on clear', () => {
     const { registry, disposed } = setup();
-    registry.offer(version(1));
+    registry.stage(version(1));
     registry.release(registry.acquire());
-    registry.offer(version(2));
+    registry.stage(version(2));
     registry.clear();
     assert.deepEqual(disposed.sort(), [1, 2]);
     assert.equal(registry.hasModel, false);
   });
 });
 
-describe('ModelRegistry with a pin', () => {
-  it('takes an older version when it is pinned, and swaps back to it at the next batch', () => {
+describe('ModelRegistry: any staged version', () => {
+  it("stages an older version too (whether it should serve is the policy's call), and swaps it in at the next batch", () => {
     const { registry, disposed } = setup();
-    registry.offer(version(3));
+    registry.stage(version(3));
     registry.release(registry.acquire());
-    assert.equal(registry.offer(version(2)), false, 'unpinned, an older version is refused');
-    assert.equal(registry.offer(version(2), true), true, 'pinned, the older version is staged');
+    registry.stage(version(2));
     const lease = registry.acquire();
     assert.equal(lease.version.version, 2);
     registry.release(lease);
-    assert.deepEqual(disposed, [2, 3], 'the refused copy of v2, then the retired v3');
-  });
-
-  it('refuses a pinned version that is already next to serve', () => {
-    const { registry } = setup();
-    registry.offer(version(2));
-    assert.equal(registry.offer(version(2), true), false);
+    assert.deepEqual(disposed, [3], 'the retired v3, once its batch was released');
   });
 });
 
 describe('ModelRegistry, first version', () => {
   it('serves the first version at once, before any batch, since no batch can be in flight', () => {
     const { registry, events } = setup();
-    registry.offer(version(1));
+    registry.stage(version(1));
     assert.equal(registry.servingVersion?.version, 1);
     assert.deepEqual(
       events.map((e) => e.kind),

@@ -16,10 +16,11 @@ export type RegistryEvent<M> =
   | { kind: 'disposed'; version: ModelVersion<M> };
 
 /**
- * Which model version serves, and when a new one takes over. A new version is staged when it is
+ * Which loaded version serves, and when a new one takes over. A version is staged when it is
  * ready; it takes the traffic at the next batch start (`acquire`), so a batch never mixes
- * versions. A retired version is disposed once the last batch that leased it is released.
- * Versions only move forward unless an operator pinned one. Pure: disposal is a callback, nothing here knows TensorFlow.
+ * versions. A retired version is disposed once the last batch that leased it is released. Which
+ * version to stage is the policy's (policy.ts), not decided here. Pure: disposal is a callback,
+ * nothing here knows TensorFlow.
  */
 export class ModelRegistry<M> {
   private serving: ModelVersion<M> | null = null;
@@ -31,11 +32,6 @@ export class ModelRegistry<M> {
     private readonly dispose: (version: ModelVersion<M>) => void,
     private readonly onEvent: (event: RegistryEvent<M>) => void = () => undefined,
   ) {}
-
-  /** The newest version known: staged if any, else serving. New offers must beat it. */
-  get newestVersion(): number {
-    return this.staged?.version ?? this.serving?.version ?? 0;
-  }
 
   get servingVersion(): ModelVersion<M> | null {
     return this.serving;
@@ -50,25 +46,8 @@ export class ModelRegistry<M> {
     return this.staged ?? this.serving;
   }
 
-  /** True when a version this old would not be taken (for skipping work before loading it). */
-  isStale(version: number, pinned = false): boolean {
-    return pinned ? version === this.nextVersion?.version : version <= this.newestVersion;
-  }
-
-  /**
-   * Offers a ready version. Returns false (and disposes it) when it does not move forward, unless
-   * an operator `pinned` it (then any version but the one already next is taken); a staged version
-   * it replaces before ever serving is disposed at once.
-   */
-  offer(candidate: ModelVersion<M>, pinned = false): boolean {
-    if (this.isStale(candidate.version, pinned)) {
-      const why = pinned
-        ? `v${candidate.version} is already next to serve`
-        : `v${candidate.version} is not newer than v${this.newestVersion}`;
-      this.onEvent({ kind: 'discarded', version: candidate, why });
-      this.dispose(candidate);
-      return false;
-    }
+  /** Stages a ready version; a staged version it replaces before ever serving is disposed at once. */
+  stage(candidate: ModelVersion<M>): void {
     if (this.staged !== null) {
       this.onEvent({ kind: 'discarded', version: this.staged, why: `superseded by v${candidate.version} before serving` });
       this.dispose(this.staged);
@@ -77,7 +56,6 @@ export class ModelRegistry<M> {
     this.onEvent({ kind: 'staged', version: candidate });
     // Nothing serves yet, so no batch is in flight: the first version serves at once.
     if (this.serving === null) this.promote();
-    return true;
   }
 
   /** Called at a batch start: swaps in the staged version, then leases the serving one. */

@@ -18,7 +18,7 @@ describe('hot swap memory', function () {
     const registry = new ModelRegistry<ServableModel>((v) => v.model.layers.dispose());
     const features = new Float32Array(32 * 784).fill(0.5);
     const load = (r: ModelRecord) => loadServable(r, contract, { maxModelBytes: 1e8 }, new Map());
-    registry.offer(await load(records[0]!));
+    registry.stage(await load(records[0]!));
     let perModel = -1;
     for (let i = 1; i <= 100; i++) {
       // Load the next version while batches run on the current one, as the predictor does.
@@ -29,7 +29,7 @@ describe('hot swap memory', function () {
         assert.equal(out.predicted.length, 32);
         registry.release(lease);
       }
-      registry.offer(await next);
+      registry.stage(await next);
       registry.release(registry.acquire());
       const held = tf.memory().numTensors - baseline;
       if (perModel === -1) perModel = held;
