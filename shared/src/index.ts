@@ -3,10 +3,12 @@
 // that only decodes records loads no Kafka, logging or metrics code.
 export * from './contracts';
 export * from './config';
+export * from './settings';
 export * from './lifecycle';
 export * from './retry';
 export * from './tf';
 export * from './kafka';
 export * from './datasets';
 export * from './model/serialize';
+export * from './model/fixture';
 export * from './telemetry';

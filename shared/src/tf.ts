@@ -9,10 +9,9 @@ export { tf };
 // environment, which a worker thread's process.env is only a copy of, and workers load TF first.
 if (isMainThread) process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '2';
 
-/** TensorFlow.js backends in the order we prefer them: native, then WebAssembly, then pure JS. */
-export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
-export type BackendPreference = BackendName | 'auto';
+// The names are apart from this module, so settings can list them without loading TensorFlow.js.
+import { BACKENDS, type BackendName, type BackendPreference } from './backends';
+export { BACKENDS, type BackendName, type BackendPreference };
 
 export interface BackendChoice {
   backend: BackendName;
