@@ -3,15 +3,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ModelRejected, sampleCodec, selectBackend, type ModelRecord, type SampleRecord } from '@hotswap/shared';
+import { ModelRejected, sampleCodec, selectBackend, untrainedModelRecord, type ModelRecord, type SampleRecord } from '@hotswap/shared';
 import { packChunk } from '../stream/batch';
-import { smallModelRecord } from './model-fixture';
+
 import { InferencePair, InferenceThread } from './threads';
 import { loadServable, predictBatch } from './loader';
 
 const contract = { featureShape: [28, 28], classCount: 10 };
 
-const record = (v: number): Promise<ModelRecord> => smallModelRecord('threads', v);
+const record = (v: number): Promise<ModelRecord> => untrainedModelRecord('threads', v);
 
 function sampleValue(i: number, over: Partial<SampleRecord> = {}): { value: Buffer; headers: Record<string, string> } {
   const features = Buffer.alloc(784);

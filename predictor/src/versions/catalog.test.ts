@@ -1,27 +1,9 @@
 import assert from 'node:assert/strict';
-import type { ModelRecord } from '@hotswap/shared';
 import { ModelCatalog } from './catalog';
 import { target } from './policy';
+import { publishedRecord } from './record-fixture';
 
-function record(version: number): ModelRecord {
-  return {
-    name: 'm',
-    version,
-    createdAt: version * 1000,
-    dataset: 'fashion-mnist',
-    architecture: `mlp(${version})`,
-    inputShape: [784],
-    classNames: [],
-    topology: '{}',
-    weightSpecs: '[]',
-    weights: Buffer.alloc(0),
-    weightsSha256: '',
-    backend: 'cpu',
-    metrics: { accuracy: version / 10, loss: 1, testSamples: 10, trainSamples: 10, epochs: 1, trainSeconds: 1 },
-    signingKeyId: null,
-    signature: null,
-  };
-}
+const record = publishedRecord;
 
 /** A catalog past catch-up, trimming records as it goes. */
 function ready(keep: number): ModelCatalog {

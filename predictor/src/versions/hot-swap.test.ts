@@ -1,27 +1,10 @@
 import assert from 'node:assert/strict';
-import { ModelRejected, type ModelControl, type ModelRecord } from '@hotswap/shared/contracts';
+import { ModelRejected, type ModelControl } from '@hotswap/shared/contracts';
 import { ControlRefused } from '../http/serving';
 import { HotSwap, type SwapEvent } from './hot-swap';
+import { publishedRecord } from './record-fixture';
 
-function record(version: number): ModelRecord {
-  return {
-    name: 'm',
-    version,
-    createdAt: version * 1000,
-    dataset: 'fashion-mnist',
-    architecture: `mlp(${version})`,
-    inputShape: [784],
-    classNames: [],
-    topology: '{}',
-    weightSpecs: '[]',
-    weights: Buffer.alloc(0),
-    weightsSha256: '',
-    backend: 'cpu',
-    metrics: { accuracy: version / 10, loss: 1, testSamples: 10, trainSamples: 10, epochs: 1, trainSeconds: 1 },
-    signingKeyId: null,
-    signature: null,
-  };
-}
+const record = publishedRecord;
 
 function control(action: ModelControl['action'], version: number | null): ModelControl {
   return { id: `c-${action}-${version}`, model: 'm', action, version, requestedAt: 1, requestedBy: 'test', reason: null };

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { selectBackend, tf, type ModelRecord } from '@hotswap/shared';
-import { smallModelRecord } from '../inference/model-fixture';
+import { selectBackend, tf, untrainedModelRecord, type ModelRecord } from '@hotswap/shared';
+
 import { loadServable, predictBatch, type ServableModel } from '../inference/loader';
 import { ModelRegistry } from './registry';
 
 const contract = { featureShape: [28, 28], classCount: 10 };
 
-const version = (v: number): Promise<ModelRecord> => smallModelRecord('leak', v);
+const version = (v: number): Promise<ModelRecord> => untrainedModelRecord('leak', v);
 
 describe('hot swap memory', function () {
   this.timeout(120_000);

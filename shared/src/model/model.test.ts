@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { ModelRejected, sha256Hex, verifyModelRecord, type RejectionReason } from './checks';
+import { untrainedModelRecord } from './fixture';
 import { modelToRecord, recordToModel } from './serialize';
 import { selectBackend, tf } from '../tf';
 import type { ModelRecord } from '../schemas/records';
@@ -8,23 +9,12 @@ import { modelCodec } from '../schemas/records';
 const contract = { featureShape: [28, 28], classCount: 10 };
 const limits = { maxModelBytes: 10_000_000 };
 
-async function smallModel(): Promise<ModelRecord> {
-  const model = tf.sequential({
-    layers: [tf.layers.dense({ inputShape: [784], units: 4, activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })],
-  });
-  const record = await modelToRecord(model, {
-    name: 'm',
-    version: 1,
+function smallModel(): Promise<ModelRecord> {
+  return untrainedModelRecord('m', 1, 4, {
     createdAt: 1,
-    dataset: 'fashion-mnist',
-    architecture: 'mlp(4)',
-    inputShape: [784],
     classNames: 'abcdefghij'.split(''),
-    backend: 'cpu',
     metrics: { accuracy: 0.5, loss: 1, testSamples: 10, trainSamples: 10, epochs: 1, trainSeconds: 0 },
   });
-  model.dispose();
-  return record;
 }
 
 function rejection(record: ModelRecord, data = contract, lim = limits): RejectionReason | 'accepted' {
