@@ -1,31 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { decodeControl, type DataContract, type KafkaClient, type Logger, type ModelControl } from '@hotswap/shared';
+import { decodeControl, type KafkaClient, type Logger, type ModelControl } from '@hotswap/shared';
 import { ControlRefused, type InstancePrediction, type ModelStatus, type ServingApi } from './http/serving';
 import type { HostedModel, InferencePair } from './inference/threads';
 import type { PredictorMetrics } from './metrics';
 import { AccuracyLedger } from './stream/accuracy';
 import type { AccuracyLog } from './stream/accuracy-log';
-import { DataPath } from './stream/data-path';
+import { DataPath, type DataPathSettings } from './stream/data-path';
 import type { Delivery } from './stream/delivery';
 import { ControlWriter } from './versions/control-writer';
 import type { ModelFeedItem, ModelFeedThread, RecordPlace } from './versions/feed';
 import { HotSwap } from './versions/hot-swap';
 import { logSwapEvents } from './versions/swap-log';
 
-export interface PredictorSettings {
-  dataTopic: string;
-  modelTopic: string;
-  predictionTopic: string;
-  deadLetterTopic: string;
-  requestTopic: string;
-  groupId: string;
-  sessionTimeoutMs: number;
+export interface PredictorSettings extends Omit<DataPathSettings, 'replica'> {
   modelName: string;
-  batchSize: number;
   /** Model records kept in memory for a pin or rollback. */
   modelHistory: number;
-  data: DataContract;
   /** Features are pixels 0..255, divided by 255 before the model (else raw floats). */
   pixelFeatures: boolean;
 }
