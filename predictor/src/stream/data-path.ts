@@ -81,6 +81,7 @@ export class DataPath {
       concurrency: BATCHES_IN_FLIGHT,
     });
     this.consumer = consumer;
+    consumer.onGroupJoin(() => this.parts.delivery.rebalanced());
     try {
       await consumer.connect();
       await consumer.subscribe([settings.dataTopic, settings.requestTopic]);
@@ -169,6 +170,12 @@ export class DataPath {
     // Leased before anything is awaited, so batches also take versions in fetch order.
     const lease = this.parts.versions.acquire();
     try {
+      // What the partition's previous owner already delivered is not predicted again.
+      const resumeFrom = await this.parts.delivery.resumeOffset(batch);
+      if (resumeFrom !== null) {
+        this.resumeAt(batch, resumeFrom);
+        return undefined;
+      }
       if (batch.topic === this.settings.requestTopic) {
         if (!batch.isActive()) return undefined;
         await answerRequests(batch.records, this.requestContext(lease, output), output, scoring);
@@ -199,7 +206,7 @@ export class DataPath {
     const last = batch.records[batch.records.length - 1]?.offset;
     if (last === undefined || !batch.isActive()) return undefined;
     output.written = true;
-    await this.parts.delivery.deliver(
+    const delivered = await this.parts.delivery.deliver(
       {
         writes: [
           { topic: this.settings.predictionTopic, records: output.records },
@@ -210,7 +217,20 @@ export class DataPath {
       },
       batch,
     );
+    if (delivered !== 'delivered') {
+      output.written = false;
+      this.resumeAt(batch, delivered.resumeFrom);
+      return undefined;
+    }
     return last;
+  }
+
+  /** Skips a batch an earlier owner of its partition delivered: reading goes on from where it committed. */
+  private resumeAt(batch: InboundBatch, offset: string): void {
+    this.parts.logger.info(
+      `${batch.topic}/${batch.partition}: offsets before ${offset} were delivered by its previous owner; resuming there`,
+    );
+    this.consumer?.seek(batch.topic, batch.partition, offset);
   }
 
   private predictedBy(lease: Lease<HostedModel>): PredictedBy {

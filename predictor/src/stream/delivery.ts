@@ -15,8 +15,18 @@ export interface ChunkOutput {
 export interface Delivery {
   readonly mode: DeliveryMode;
   start(): Promise<void>;
-  /** Resolves once the output is durable and the input marked consumed; throws otherwise. */
-  deliver(output: ChunkOutput, batch: InboundBatch): Promise<void>;
+  /** The consumer group was (re)joined: partitions may have changed hands. */
+  rebalanced(): void;
+  /**
+   * Where to resume a partition instead of predicting this batch, when its start was already
+   * delivered by the partition's previous owner; null to go ahead.
+   */
+  resumeOffset(batch: InboundBatch): Promise<string | null>;
+  /**
+   * Resolves once the output is durable and the input marked consumed ('delivered'), or, writing
+   * nothing, with where to resume when the batch proves already delivered; throws otherwise.
+   */
+  deliver(output: ChunkOutput, batch: InboundBatch): Promise<'delivered' | { resumeFrom: string }>;
   endOfBatch(batch: InboundBatch): Promise<void>;
   stop(): Promise<void>;
 }
@@ -39,10 +49,18 @@ export class AtLeastOnceDelivery implements Delivery {
     await Promise.all(this.producers.map((p) => p.connect()));
   }
 
-  async deliver(output: ChunkOutput, batch: InboundBatch): Promise<void> {
+  rebalanced(): void {}
+
+  // At least once: a batch the previous owner delivered but did not commit is delivered again, by design.
+  async resumeOffset(): Promise<string | null> {
+    return null;
+  }
+
+  async deliver(output: ChunkOutput, batch: InboundBatch): Promise<'delivered'> {
     const producer = this.producers[batch.partition % this.producers.length] as RecordProducer;
     for (const w of output.writes) await producer.send(w.topic, w.records);
     batch.markDone(output.lastOffset);
+    return 'delivered';
   }
 
   async endOfBatch(batch: InboundBatch): Promise<void> {
@@ -54,16 +72,27 @@ export class AtLeastOnceDelivery implements Delivery {
   }
 }
 
+/** This replica's hold on one input partition under exactly-once, for one group generation. */
+interface Ownership {
+  producer: TransactionalProducer;
+  generation: number;
+  /** Offsets below this were delivered (and their offsets committed) by an earlier owner. */
+  floor: bigint;
+}
+
 /**
  * Output and the consumed offset committed in one transaction. One transactional producer per
- * input partition, with an id derived from group, topic and partition: whichever replica owns the
- * partition next fences the previous owner and aborts what it left open, so a zombie can never
- * commit. (kafkajs sends no consumer-group generation with its offsets, so the per-partition id
- * is what fences here.)
+ * input partition, with an id derived from group, topic and partition. kafkajs sends no
+ * consumer-group generation with its offsets, so the id is what fences: after every rebalance, the
+ * first batch of a partition re-initialises its producer, which fences the previous owner and
+ * aborts or completes what it left open; only then is the group's committed offset final, and a
+ * batch that starts below it was already delivered (the previous owner committed after this
+ * replica's consumer had read the offset): it is skipped, and the partition resumes from there.
  */
 export class ExactlyOnceDelivery implements Delivery {
   readonly mode = 'exactly-once';
-  private readonly producers = new Map<string, Promise<TransactionalProducer>>();
+  private readonly owned = new Map<string, Ownership>();
+  private generation = 0;
 
   constructor(
     private readonly kafka: KafkaClient,
@@ -72,21 +101,47 @@ export class ExactlyOnceDelivery implements Delivery {
 
   async start(): Promise<void> {}
 
-  private producerFor(topic: string, partition: number): Promise<TransactionalProducer> {
-    const id = `hotswap-${this.groupId}-${topic}-${partition}`;
-    let producer = this.producers.get(id);
-    if (producer === undefined) {
-      const created = this.kafka.transactionalProducer(id);
-      producer = created.connect().then(() => created);
-      // A producer that failed to start is forgotten, so the next batch tries again.
-      producer.catch(() => this.producers.delete(id));
-      this.producers.set(id, producer);
-    }
-    return producer;
+  rebalanced(): void {
+    this.generation++;
   }
 
-  async deliver(output: ChunkOutput, batch: InboundBatch): Promise<void> {
-    const producer = await this.producerFor(batch.topic, batch.partition);
+  async resumeOffset(batch: InboundBatch): Promise<string | null> {
+    const first = batch.records[0]?.offset;
+    if (first === undefined) return null;
+    const { floor } = await this.ownership(batch.topic, batch.partition);
+    return BigInt(first) < floor ? String(floor) : null;
+  }
+
+  /** This generation's hold on a partition, taken (fence, then read the committed offset) on first use. */
+  private async ownership(topic: string, partition: number): Promise<Ownership> {
+    const key = `${topic}-${partition}`;
+    const known = this.owned.get(key);
+    if (known !== undefined && known.generation === this.generation) return known;
+    const generation = this.generation;
+    if (known !== undefined) {
+      this.owned.delete(key);
+      await known.producer.disconnect().catch(() => undefined);
+    }
+    const producer = this.kafka.transactionalProducer(`hotswap-${this.groupId}-${topic}-${partition}`);
+    // InitProducerId: fences whoever held this id before, once its open transaction is aborted or complete.
+    await producer.connect();
+    try {
+      const committed = (await this.kafka.committedOffsets(this.groupId, topic)).get(partition);
+      const floor = committed === undefined || committed === '-1' ? -1n : BigInt(committed);
+      const ownership = { producer, generation, floor };
+      this.owned.set(key, ownership);
+      return ownership;
+    } catch (e) {
+      await producer.disconnect().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async deliver(output: ChunkOutput, batch: InboundBatch): Promise<'delivered' | { resumeFrom: string }> {
+    // A rebalance since resumeOffset means a new hold, whose floor this batch must be checked against too.
+    const resumeFrom = await this.resumeOffset(batch);
+    if (resumeFrom !== null) return { resumeFrom };
+    const { producer } = await this.ownership(batch.topic, batch.partition);
     try {
       await producer.commitTogether(output.writes, {
         groupId: this.groupId,
@@ -95,19 +150,20 @@ export class ExactlyOnceDelivery implements Delivery {
         offset: String(BigInt(output.lastOffset) + 1n),
       });
     } catch (e) {
-      // Fenced or broken: drop this producer; a new one re-initialises the id (and fences in turn).
-      this.producers.delete(producer.transactionalId);
+      // Fenced or broken: forget this hold; the next batch takes the partition again (and fences in turn).
+      this.owned.delete(`${batch.topic}-${batch.partition}`);
       await producer.disconnect().catch(() => undefined);
       throw e;
     }
     batch.markDone(output.lastOffset);
+    return 'delivered';
   }
 
   async endOfBatch(): Promise<void> {}
 
   async stop(): Promise<void> {
-    const all = [...this.producers.values()];
-    this.producers.clear();
-    await Promise.all(all.map(async (p) => (await p.catch(() => undefined))?.disconnect().catch(() => undefined)));
+    const all = [...this.owned.values()];
+    this.owned.clear();
+    await Promise.all(all.map((o) => o.producer.disconnect().catch(() => undefined)));
   }
 }

@@ -38,6 +38,7 @@ export class RecordConsumer {
   private restarts = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly batchEndListeners: ((topic: string, partition: number, lastOffset: string) => void)[] = [];
+  private readonly groupJoinListeners: (() => void)[] = [];
 
   constructor(
     private readonly create: () => Consumer,
@@ -52,6 +53,10 @@ export class RecordConsumer {
     consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
       const p = event.payload as { topic: string; partition: number; lastOffset: string };
       for (const listener of this.batchEndListeners) listener(p.topic, p.partition, p.lastOffset);
+    });
+    // Emitted once a (re)join has its assignment, before the new generation fetches anything.
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      for (const listener of this.groupJoinListeners) listener();
     });
     consumer.on(consumer.events.CRASH, (event) => {
       const payload = event.payload as { error: Error; restart: boolean };
@@ -135,6 +140,11 @@ export class RecordConsumer {
    */
   onBatchEnd(listener: (topic: string, partition: number, lastOffset: string) => void): void {
     this.batchEndListeners.push(listener);
+  }
+
+  /** Called each time this member (re)joins its group with an assignment, before it fetches for it. */
+  onGroupJoin(listener: () => void): void {
+    this.groupJoinListeners.push(listener);
   }
 
   /** Stops fetching, lets the current batch finish, commits what was marked done, leaves the group. */
