@@ -19,6 +19,7 @@ COPY shared/package.json shared/
 COPY datagenerator/package.json datagenerator/
 COPY modelgenerator/package.json modelgenerator/
 COPY predictor/package.json predictor/
+COPY bench/package.json bench/
 # --ignore-scripts: tfjs-node's own install script would download libtensorflow from a bucket that
 # often refuses; native TensorFlow is built in the next step instead.
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -37,10 +38,12 @@ COPY predictor/ predictor/
 RUN npx tsc -b datagenerator modelgenerator predictor
 # Production dependencies only. The addon and its deps/lib live inside the tfjs-node package, so
 # pruning keeps them; the addon's object files and the C headers are only needed to compile it.
-# The workspace links of the services go: no service may load another.
+# The workspace links of the services go: no service may load another. The bench's goes too (the
+# images do not hold the bench).
 RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
   && rm -rf node_modules/@tensorflow/tfjs-node/build node_modules/@tensorflow/tfjs-node/deps/include \
-  && rm -f node_modules/@hotswap/datagenerator node_modules/@hotswap/modelgenerator node_modules/@hotswap/predictor
+  && rm -f node_modules/@hotswap/datagenerator node_modules/@hotswap/modelgenerator node_modules/@hotswap/predictor \
+    node_modules/@hotswap/bench
 
 # ---- runtime: Node, shared and the production dependencies; no compiler, no dev dependencies ----
 FROM node:20-bookworm-slim AS runtime

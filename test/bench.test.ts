@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, brokers, tempDir } from './support/services';
 
-/** Every figure scripts/bench.js reports, by row id. */
+/** Every figure the bench reports (bench/src/report.ts), by row id. */
 const FIGURES = [
   'inference-ceiling',
   'transport-ceiling',
@@ -50,7 +50,7 @@ describe('benchmark harness', function () {
   it('produces every figure in a smoke run (values are not checked: timings vary)', async () => {
     const json = join(tempDir('bench'), 'bench.json');
     const output: string[] = [];
-    child = spawn(process.execPath, [join(REPO, 'scripts', 'bench.js'), '--smoke', '--json', json], {
+    child = spawn(process.execPath, [join(REPO, 'bench', 'dist', 'main.js'), '--smoke', '--json', json], {
       cwd: REPO,
       env: { ...process.env, KAFKA_BROKERS: brokers() },
       stdio: ['ignore', 'pipe', 'pipe'],
