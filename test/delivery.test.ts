@@ -53,11 +53,11 @@ describe('exactly-once delivery when a partition changes hands (real broker)', f
     // The new owner's consumer read the committed offset (none yet) and fetched samples 0..9; then
     // the previous owner, still finishing, committed its predictions of 0..9 with offset 10.
     const previous = new ExactlyOnceDelivery(kafka, names.group);
-    previous.rebalanced();
+    previous.rebalanced({ [names.dataTopic]: [0] });
     const previousMarks: string[] = [];
     assert.equal(await previous.deliver(output(names.predictionTopic, 0, 9), batchOf(names.dataTopic, 0, 10, previousMarks)), 'delivered');
     const next = new ExactlyOnceDelivery(kafka, names.group);
-    next.rebalanced();
+    next.rebalanced({ [names.dataTopic]: [0] });
     const marks: string[] = [];
     try {
       // Taking the partition fences the previous owner first; the committed offset read after that is final.

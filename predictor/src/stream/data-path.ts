@@ -81,7 +81,7 @@ export class DataPath {
       concurrency: BATCHES_IN_FLIGHT,
     });
     this.consumer = consumer;
-    consumer.onGroupJoin(() => this.parts.delivery.rebalanced());
+    consumer.onGroupJoin((assignment) => this.parts.delivery.rebalanced(assignment));
     try {
       await consumer.connect();
       await consumer.subscribe([settings.dataTopic, settings.requestTopic]);

@@ -1,4 +1,4 @@
-import type { InboundBatch, KafkaClient, OutboundRecord, RecordProducer, TransactionalProducer } from '@hotswap/shared';
+import type { InboundBatch, KafkaClient, OutboundRecord, RecordProducer } from '@hotswap/shared';
 
 export type DeliveryMode = 'exactly-once' | 'at-least-once';
 export const DELIVERY_MODES: readonly DeliveryMode[] = ['exactly-once', 'at-least-once'];
@@ -15,8 +15,8 @@ export interface ChunkOutput {
 export interface Delivery {
   readonly mode: DeliveryMode;
   start(): Promise<void>;
-  /** The consumer group was (re)joined: partitions may have changed hands. */
-  rebalanced(): void;
+  /** The consumer group was (re)joined with this assignment (partitions by topic): partitions may have changed hands. */
+  rebalanced(assignment: Readonly<Record<string, readonly number[]>>): void;
   /**
    * Where to resume a partition instead of predicting this batch, when its start was already
    * delivered by the partition's previous owner; null to go ahead.
@@ -72,98 +72,4 @@ export class AtLeastOnceDelivery implements Delivery {
   }
 }
 
-/** This replica's hold on one input partition under exactly-once, for one group generation. */
-interface Ownership {
-  producer: TransactionalProducer;
-  generation: number;
-  /** Offsets below this were delivered (and their offsets committed) by an earlier owner. */
-  floor: bigint;
-}
-
-/**
- * Output and the consumed offset committed in one transaction. One transactional producer per
- * input partition, with an id derived from group, topic and partition. kafkajs sends no
- * consumer-group generation with its offsets, so the id is what fences: after every rebalance, the
- * first batch of a partition re-initialises its producer, which fences the previous owner and
- * aborts or completes what it left open; only then is the group's committed offset final, and a
- * batch that starts below it was already delivered (the previous owner committed after this
- * replica's consumer had read the offset): it is skipped, and the partition resumes from there.
- */
-export class ExactlyOnceDelivery implements Delivery {
-  readonly mode = 'exactly-once';
-  private readonly owned = new Map<string, Ownership>();
-  private generation = 0;
-
-  constructor(
-    private readonly kafka: KafkaClient,
-    private readonly groupId: string,
-  ) {}
-
-  async start(): Promise<void> {}
-
-  rebalanced(): void {
-    this.generation++;
-  }
-
-  async resumeOffset(batch: InboundBatch): Promise<string | null> {
-    const first = batch.records[0]?.offset;
-    if (first === undefined) return null;
-    const { floor } = await this.ownership(batch.topic, batch.partition);
-    return BigInt(first) < floor ? String(floor) : null;
-  }
-
-  /** This generation's hold on a partition, taken (fence, then read the committed offset) on first use. */
-  private async ownership(topic: string, partition: number): Promise<Ownership> {
-    const key = `${topic}-${partition}`;
-    const known = this.owned.get(key);
-    if (known !== undefined && known.generation === this.generation) return known;
-    const generation = this.generation;
-    if (known !== undefined) {
-      this.owned.delete(key);
-      await known.producer.disconnect().catch(() => undefined);
-    }
-    const producer = this.kafka.transactionalProducer(`hotswap-${this.groupId}-${topic}-${partition}`);
-    // InitProducerId: fences whoever held this id before, once its open transaction is aborted or complete.
-    await producer.connect();
-    try {
-      const committed = (await this.kafka.committedOffsets(this.groupId, topic)).get(partition);
-      const floor = committed === undefined || committed === '-1' ? -1n : BigInt(committed);
-      const ownership = { producer, generation, floor };
-      this.owned.set(key, ownership);
-      return ownership;
-    } catch (e) {
-      await producer.disconnect().catch(() => undefined);
-      throw e;
-    }
-  }
-
-  async deliver(output: ChunkOutput, batch: InboundBatch): Promise<'delivered' | { resumeFrom: string }> {
-    // A rebalance since resumeOffset means a new hold, whose floor this batch must be checked against too.
-    const resumeFrom = await this.resumeOffset(batch);
-    if (resumeFrom !== null) return { resumeFrom };
-    const { producer } = await this.ownership(batch.topic, batch.partition);
-    try {
-      await producer.commitTogether(output.writes, {
-        groupId: this.groupId,
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: String(BigInt(output.lastOffset) + 1n),
-      });
-    } catch (e) {
-      // Fenced or broken: forget this hold; the next batch takes the partition again (and fences in turn).
-      this.owned.delete(`${batch.topic}-${batch.partition}`);
-      await producer.disconnect().catch(() => undefined);
-      throw e;
-    }
-    batch.markDone(output.lastOffset);
-    return 'delivered';
-  }
-
-  async endOfBatch(): Promise<void> {}
-
-  async stop(): Promise<void> {
-    const all = [...this.owned.values()];
-    this.owned.clear();
-    await Promise.all(all.map((o) => o.producer.disconnect().catch(() => undefined)));
-  }
-}
+export { ExactlyOnceDelivery } from './exactly-once';

@@ -38,7 +38,7 @@ export class RecordConsumer {
   private restarts = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly batchEndListeners: ((topic: string, partition: number, lastOffset: string) => void)[] = [];
-  private readonly groupJoinListeners: (() => void)[] = [];
+  private readonly groupJoinListeners: ((assignment: Readonly<Record<string, readonly number[]>>) => void)[] = [];
 
   constructor(
     private readonly create: () => Consumer,
@@ -55,8 +55,9 @@ export class RecordConsumer {
       for (const listener of this.batchEndListeners) listener(p.topic, p.partition, p.lastOffset);
     });
     // Emitted once a (re)join has its assignment, before the new generation fetches anything.
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      for (const listener of this.groupJoinListeners) listener();
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const { memberAssignment } = event.payload as { memberAssignment: Record<string, number[]> };
+      for (const listener of this.groupJoinListeners) listener(memberAssignment);
     });
     consumer.on(consumer.events.CRASH, (event) => {
       const payload = event.payload as { error: Error; restart: boolean };
@@ -142,8 +143,8 @@ export class RecordConsumer {
     this.batchEndListeners.push(listener);
   }
 
-  /** Called each time this member (re)joins its group with an assignment, before it fetches for it. */
-  onGroupJoin(listener: () => void): void {
+  /** Called each time this member (re)joins its group, with its partitions by topic, before it fetches for them. */
+  onGroupJoin(listener: (assignment: Readonly<Record<string, readonly number[]>>) => void): void {
     this.groupJoinListeners.push(listener);
   }
 
