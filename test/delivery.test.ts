@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { KafkaClient, createLogger, type InboundBatch } from '@hotswap/shared';
-import { ExactlyOnceDelivery } from '@hotswap/predictor/dist/stream/delivery';
+import { ExactlyOnceDelivery } from '@hotswap/predictor/stream/delivery';
 import { brokers, isolatedNames, readAll } from './support/services';
 import { setUpSuite } from './support/set-up';
 

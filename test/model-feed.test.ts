@@ -13,7 +13,7 @@ import {
   type ModelRecord,
   type OutboundRecord,
 } from '@hotswap/shared';
-import { ModelFeedThread, type ModelFeedItem } from '@hotswap/predictor/dist/versions/feed';
+import { ModelFeedThread, type ModelFeedItem } from '@hotswap/predictor/versions/feed';
 import { brokers, isolatedNames, produceRaw } from './support/services';
 import { setUpSuite } from './support/set-up';
 

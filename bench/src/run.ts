@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { SplitSource } from '@hotswap/datagenerator/dist/stream';
-import { buildModel as build } from '@hotswap/modelgenerator/dist/architectures';
+import { SplitSource } from '@hotswap/datagenerator/stream';
+import { buildModel as build } from '@hotswap/modelgenerator/architectures';
 import {
   DEFAULT_DATA_PARTITIONS,
   FASHION_MNIST_CLASSES,
