@@ -155,6 +155,18 @@ describe('HotSwap: pin, unpin and rollback', () => {
     assert.equal(t.serving(), 4);
   });
 
+  it('pinned to the serving version while a newer one is staged: keeps serving it, and drops the staged one unserved', async () => {
+    const t = await caughtUpWith([1]);
+    const batch = t.swap.acquire(); // a batch in flight, so v2 stays staged
+    await t.swap.add(record(2));
+    assert.deepEqual(t.states(), { 2: 'staged', 1: 'serving' });
+    await t.swap.control(control('pin', 1));
+    t.swap.release(batch);
+    assert.deepEqual(t.states(), { 2: 'available', 1: 'serving' });
+    assert.deepEqual(t.disposed, [2]);
+    assert.equal(t.serving(), 1);
+  });
+
   it('honours a pin read during catch-up: loads only the pinned version', async () => {
     const t = swapWithFakeLoader();
     for (const v of [1, 2, 3]) await t.swap.add(record(v));

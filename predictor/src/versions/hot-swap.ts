@@ -142,6 +142,10 @@ export class HotSwap<M> {
         this.onEvent({ kind: 'pin-unmet', pin: snapshot.pin as number });
       }
       const action = nextAction(snapshot);
+      if (action.kind === 'unstage') {
+        this.registry.unstage(`pinned to the serving v${snapshot.pin}`);
+        continue;
+      }
       if (action.kind !== 'load') return;
       const { version } = action;
       const record = this.catalog.get(version)?.record as ModelRecord;

@@ -28,6 +28,10 @@ describe('version policy: nextAction', () => {
     assert.deepEqual(nextAction(dropped), { kind: 'none' }, 'a pin whose record was dropped cannot be met');
   });
 
+  it('keeps the serving version when it is pinned while a newer one is staged: the staged one goes', () => {
+    assert.deepEqual(nextAction(snapshot(1, [2, 'ready'], [1, 'serving'])), { kind: 'unstage', version: 2 });
+  });
+
   it('keeps a finished load only if it is still the version that should serve', () => {
     assert.equal(keepLoaded(snapshot(null, [2, 'loading'], [1, 'serving']), 2), true);
     assert.equal(keepLoaded(snapshot(null, [3, 'seen'], [2, 'loading'], [1, 'serving']), 2), false);

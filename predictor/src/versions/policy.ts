@@ -11,7 +11,9 @@ export type Action =
   /** A load is in progress: decide again once it is done. */
   | { kind: 'wait'; version: number }
   /** Load this version (then stage it if it is still wanted). */
-  | { kind: 'load'; version: number; pinned: boolean };
+  | { kind: 'load'; version: number; pinned: boolean }
+  /** The serving version should go on serving: drop the ready one before it takes over. */
+  | { kind: 'unstage'; version: number };
 
 /** The version the next batch takes: the ready one, else the serving one. */
 export function nextToServe(snapshot: CatalogSnapshot): number | null {
@@ -34,6 +36,8 @@ export function nextAction(snapshot: CatalogSnapshot): Action {
   if (loading !== null) return { kind: 'wait', version: loading };
   const wanted = target(snapshot);
   if (wanted === null || !movesTo(snapshot, wanted)) return { kind: 'none' };
+  const ready = find(snapshot, 'ready');
+  if (ready !== null && wanted.version === find(snapshot, 'serving')) return { kind: 'unstage', version: ready };
   return { kind: 'load', version: wanted.version, pinned: wanted.pinned };
 }
 

@@ -58,6 +58,15 @@ export class ModelRegistry<M> {
     if (this.serving === null) this.promote();
   }
 
+  /** Drops the staged version before it ever serves (disposed at once); the serving one stays. */
+  unstage(why: string): void {
+    if (this.staged === null) return;
+    const dropped = this.staged;
+    this.staged = null;
+    this.onEvent({ kind: 'discarded', version: dropped, why });
+    this.dispose(dropped);
+  }
+
   /** Called at a batch start: swaps in the staged version, then leases the serving one. */
   acquire(): Lease<M> {
     this.promote();
