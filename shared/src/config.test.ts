@@ -67,7 +67,7 @@ describe('config', () => {
     );
     assert.deepEqual(readKafkaProperties(file), {
       brokers: ['k1:9093', 'k2:9093'],
-      ssl: true,
+      ssl: {},
       sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' },
     });
     writeFileSync(file, 'security.protocol=BOGUS\n');
