@@ -37,6 +37,7 @@ export class ExactlyOnceDelivery implements Delivery {
     this.holds = new Map();
     // Taken at once, not at each partition's first batch: the fence comes sooner, and no batch waits for it in line.
     for (const [topic, partitions] of Object.entries(assignment)) {
+      if (partitions.length === 0) continue;
       const taken = this.take(topic, partitions);
       partitions.forEach((partition, i) => {
         const hold = taken.then((all) => all[i] as Ownership);
