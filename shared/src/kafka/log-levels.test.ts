@@ -21,6 +21,12 @@ describe('kafkaLogLevel', () => {
     assert.equal(kafkaLogLevel('error', 'Restarting the consumer in 300ms', { retryCount: 5, retryTime: 300 }), 'warn');
   });
 
+  it('writes a consumer crash that kafkajs restarts by itself, and its restart, at warn', () => {
+    const crash = "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group";
+    assert.equal(kafkaLogLevel('error', crash, { groupId: 'g', stack: '...' }), 'warn');
+    assert.equal(kafkaLogLevel('error', 'Restarting the consumer in 300ms', { retryTime: 300, groupId: 'g' }), 'warn');
+  });
+
   it('keeps an error that kafkajs does not retry at error', () => {
     assert.equal(kafkaLogLevel('error', 'Crash: KafkaJSNonRetriableError: Topic authorization failed', {}), 'error');
   });

@@ -15,6 +15,10 @@ export function kafkaLogLevel(level: LogLevelName, message: string, extra: Recor
   if (message.startsWith('Limiting retries for the idempotent producer')) return 'debug';
   if (level !== 'error') return level;
   if (message.startsWith('Response ')) return 'debug';
+  // A consumer crash on a retriable error (a coordinator still loading after a broker start) is
+  // restarted by kafkajs itself, and says so in a line of its own: worth a warning, not an action.
+  if (message.startsWith('Crash: ') && !message.includes('NonRetriable')) return 'warn';
+  if (message.startsWith('Restarting the consumer')) return 'warn';
   const retryCount = extra['retryCount'];
   if (typeof retryCount === 'number') return retryCount < ROUTINE_RETRIES ? 'debug' : 'warn';
   return 'error';
