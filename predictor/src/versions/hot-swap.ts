@@ -77,10 +77,6 @@ export class HotSwap<M> {
     return this.registry.servingVersion;
   }
 
-  get pinned(): number | null {
-    return this.catalog.pinned;
-  }
-
   /** At a batch start: the version it predicts with (a staged one takes over here). */
   acquire(): Lease<M> {
     return this.registry.acquire();
