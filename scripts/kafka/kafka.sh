@@ -4,11 +4,21 @@
 #
 #   kafka.sh install           copy the pinned jars into <cache>/libs (once; again if pom.xml changes)
 #   kafka.sh start             start a broker on KAFKA_PORT and wait until it answers (idempotent)
+#                              (KAFKA_SECURE=1: with secured listeners too, see below)
 #   kafka.sh stop              stop it: SIGTERM, SIGKILL after 30 s; exit 0 if none was running
 #   kafka.sh status            print pid and port and exit 0 if it runs, else exit 1
 #   kafka.sh console ARGS...   Kafka's console consumer (the arguments of kafka-console-consumer.sh)
 #   kafka.sh topics ARGS...    Kafka's topics tool (the arguments of kafka-topics.sh)
 #   kafka.sh producer ARGS...  Kafka's console producer (the arguments of kafka-console-producer.sh)
+#   The tools' --consumer.config, --producer.config and --command-config files may be written in
+#   Java's or librdkafka's spelling (as the services read them); they are given to Kafka in Java's.
+#
+# Secured listeners (KAFKA_SECURE=1), beside the plaintext one, with a throwaway CA and
+# certificates for 127.0.0.1 made by openssl in <run dir>/secure/ (kept until KAFKA_FRESH=1):
+#   SASL_SSL on KAFKA_SASL_SSL_PORT (KAFKA_PORT+2): user 'hotswap' over PLAIN and SCRAM-SHA-512
+#   SSL on KAFKA_MTLS_PORT (KAFKA_PORT+3): a client certificate signed by that CA is required
+#   Client properties files for each, ready to use: <run dir>/secure/*.properties.
+#   KAFKA_SASL_PASSWORD   the user's password (else a random one, written in those files only)
 #
 # Environment:
 #   KAFKA_PORT             client port (9092)
@@ -35,6 +45,10 @@ CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
 RUN=$CACHE/run-$PORT
 PROPS=$RUN/server.properties
 PID_FILE=$RUN/broker.pid
+SECURE=${KAFKA_SECURE:-0}
+SASL_SSL_PORT=${KAFKA_SASL_SSL_PORT:-$((PORT + 2))}
+MTLS_PORT=${KAFKA_MTLS_PORT:-$((PORT + 3))}
+SECURE_DIR=$RUN/secure
 LOGS=$RUN/logs
 START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}
 STOP_TIMEOUT=${KAFKA_STOP_TIMEOUT:-30}
@@ -154,15 +168,136 @@ wait_ready() {
   done
 }
 
+# The secured listeners' throwaway CA, broker and client certificates (EC P-256: quick to make),
+# the broker's JAAS users and the clients' properties files, made once per run folder.
+make_secure_files() {
+  local d=$SECURE_DIR pw
+  if [ -f "$d/.password" ]; then
+    pw=$(cat "$d/.password")
+    if [ -n "${KAFKA_SASL_PASSWORD:-}" ] && [ "$KAFKA_SASL_PASSWORD" != "$pw" ]; then
+      die "KAFKA_SASL_PASSWORD differs from the one this broker's users were made with; start with KAFKA_FRESH=1 to remake them"
+    fi
+    return 0
+  fi
+  command -v openssl >/dev/null || die "openssl not found: KAFKA_SECURE=1 makes its certificates with it"
+  pw=${KAFKA_SASL_PASSWORD:-$(head -c 18 /dev/urandom | base64 | tr '+/' 'xy')}
+  [[ $pw =~ ^[A-Za-z0-9._~-]+$ ]] || die "KAFKA_SASL_PASSWORD must be letters, digits and ._~- only (it is written into JAAS and properties files)"
+  say "making a throwaway CA, certificates and users in $d"
+  rm -rf "$d.tmp"
+  mkdir -p "$d.tmp"
+  (
+    umask 077
+    cd "$d.tmp"
+    cat >openssl.cnf <<EOF
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = hotswap
+[ca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[broker]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+# 127.0.0.1 only: a client that dials the broker by another name fails host name verification.
+subjectAltName = IP:127.0.0.1
+[client]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+EOF
+    local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+    # A second CA that signs nothing of this broker's: for clients that must not trust it.
+    for ca in ca other-ca; do
+      openssl req -x509 -config openssl.cnf -extensions ca "${ec[@]}" -keyout "$ca.key" -out "$ca.pem" -days 30 \
+        -subj "/CN=hotswap throwaway $ca" 2>/dev/null
+    done
+    for who in broker client; do
+      openssl req -new -config openssl.cnf "${ec[@]}" -keyout "$who.key" -out "$who.csr" -subj "/CN=hotswap $who" 2>/dev/null
+      openssl x509 -req -in "$who.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+        -extfile openssl.cnf -extensions "$who" -out "$who.pem" 2>/dev/null
+      openssl pkcs12 -export -in "$who.pem" -inkey "$who.key" -certfile ca.pem -name "$who" -passout "pass:$pw" -out "$who.p12"
+    done
+    rm -f ./*.csr ./*.srl other-ca.key
+    printf '%s' "$pw" >.password
+    # The four ways a client reaches the secured listeners, in Java's and librdkafka's spellings.
+    cat >sasl-plain.properties <<EOF
+# SASL_SSL with PLAIN, Java's spelling (kafka.sh made this file and the CA it trusts).
+bootstrap.servers=127.0.0.1:$SASL_SSL_PORT
+security.protocol=SASL_SSL
+sasl.mechanism=PLAIN
+sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required \\
+  username="hotswap" password="$pw";
+ssl.truststore.type=PEM
+ssl.truststore.location=$d/ca.pem
+EOF
+    cat >sasl-scram.properties <<EOF
+# SASL_SSL with SCRAM-SHA-512, librdkafka's spelling (kafka.sh made this file and the CA it trusts).
+bootstrap.servers=127.0.0.1:$SASL_SSL_PORT
+security.protocol=SASL_SSL
+sasl.mechanisms=SCRAM-SHA-512
+sasl.username=hotswap
+sasl.password=$pw
+ssl.ca.location=$d/ca.pem
+EOF
+    cat >mtls.properties <<EOF
+# TLS with a client certificate (PEM), librdkafka's spelling (kafka.sh made this file and the files it names).
+bootstrap.servers=127.0.0.1:$MTLS_PORT
+security.protocol=SSL
+ssl.ca.location=$d/ca.pem
+ssl.certificate.location=$d/client.pem
+ssl.key.location=$d/client.key
+EOF
+    cat >mtls-pkcs12.properties <<EOF
+# TLS with a client certificate in a PKCS12 keystore, Java's spelling (kafka.sh made this file and the files it names).
+bootstrap.servers=127.0.0.1:$MTLS_PORT
+security.protocol=SSL
+ssl.truststore.type=PEM
+ssl.truststore.location=$d/ca.pem
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$d/client.p12
+ssl.keystore.password=$pw
+EOF
+  ) || die "making the certificates in $d.tmp failed"
+  rm -rf "$d"
+  mv "$d.tmp" "$d"
+}
+
+# The broker's side of the secured listeners (appended to server.properties).
+secure_config() {
+  local pw
+  pw=$(cat "$SECURE_DIR/.password")
+  cat <<EOF
+# Secured listeners (KAFKA_SECURE=1); certificates and users in $SECURE_DIR.
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_hotswap="$pw";
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$SECURE_DIR/broker.p12
+ssl.keystore.password=$pw
+ssl.truststore.type=PEM
+ssl.truststore.location=$SECURE_DIR/ca.pem
+listener.name.ssl.ssl.client.auth=required
+EOF
+}
+
 write_config() {
+  local listeners="PLAINTEXT://127.0.0.1:$PORT" protocols=PLAINTEXT:PLAINTEXT
+  if [ "$SECURE" = 1 ]; then
+    listeners+=",SASL_SSL://127.0.0.1:$SASL_SSL_PORT,SSL://127.0.0.1:$MTLS_PORT"
+    protocols+=",SASL_SSL:SASL_SSL,SSL:SSL"
+  fi
   cat >"$PROPS" <<EOF
 # Written by scripts/kafka/kafka.sh on every start; edits are lost.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=$listeners,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=$listeners
+listener.security.protocol.map=$protocols,CONTROLLER:PLAINTEXT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$RUN/data
@@ -177,6 +312,7 @@ transaction.state.log.num.partitions=6
 # A consumer group's first member gets its partitions at once instead of after 3 s.
 group.initial.rebalance.delay.ms=0
 EOF
+  if [ "$SECURE" = 1 ]; then secure_config >>"$PROPS"; fi
 }
 
 # A KRaft cluster id: 16 random bytes in URL-safe base64 without padding (what Uuid.toString
@@ -194,7 +330,7 @@ format_storage() {
   [ -f "$RUN/data/meta.properties" ] && return 0
   say "formatting the storage in $RUN/data"
   if ! "$JAVA" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dlog4j.configuration="file:$HERE/tools-log4j.properties" \
-    -cp "$LIBS/*" kafka.tools.StorageTool format -t "$(cluster_id)" -c "$PROPS" --ignore-formatted \
+    -cp "$LIBS/*" kafka.tools.StorageTool format -t "$(cluster_id)" -c "$PROPS" --ignore-formatted "$@" \
     >"$LOGS/format.log" 2>&1; then
     cat "$LOGS/format.log" >&2
     die "formatting the storage in $RUN/data failed"
@@ -215,19 +351,34 @@ start() {
       say "broker pid $pid is alive but not ready yet: waiting"
       wait_ready "$pid"
     fi
+    if [ "$SECURE" = 1 ] && ! grep -q "SASL_SSL://" "$PROPS"; then
+      die "the broker on 127.0.0.1:$PORT (pid $pid) runs without the secured listeners; stop it first, or start with KAFKA_FRESH=1"
+    fi
     say "already running (pid $pid) on 127.0.0.1:$PORT"
     echo "127.0.0.1:$PORT"
     return 0
   fi
   local p
-  for p in "$PORT" "$CONTROLLER_PORT"; do
+  local ports=("$PORT" "$CONTROLLER_PORT")
+  [ "$SECURE" = 1 ] && ports+=("$SASL_SSL_PORT" "$MTLS_PORT")
+  for p in "${ports[@]}"; do
     if port_open "$p"; then
       die "127.0.0.1:$p is taken by another process (not a broker this script started for port $PORT); pick another KAFKA_PORT or KAFKA_CONTROLLER_PORT"
     fi
   done
   mkdir -p "$LOGS" "$RUN/data"
+  local scram=()
+  if [ "$SECURE" = 1 ]; then
+    make_secure_files
+    # SCRAM users live in the cluster metadata: written when the storage is first formatted.
+    if [ -f "$RUN/data/meta.properties" ] && [ ! -f "$RUN/scram-users" ]; then
+      die "the storage in $RUN/data was formatted without KAFKA_SECURE=1, so it lacks the SCRAM user; start with KAFKA_FRESH=1"
+    fi
+    scram=(--add-scram "SCRAM-SHA-512=[name=hotswap,password=$(cat "$SECURE_DIR/.password")]")
+  fi
   write_config
-  format_storage
+  format_storage "${scram[@]}"
+  if [ "$SECURE" = 1 ]; then touch "$RUN/scram-users"; fi
   # Keep the previous run's logs aside: a stale "Kafka Server started" must not count as ready.
   for p in server.log stdout.log; do
     if [ -f "$LOGS/$p" ]; then mv -f "$LOGS/$p" "$LOGS/previous-$p"; fi
@@ -256,6 +407,10 @@ start() {
   echo "$pid" >"$PID_FILE"
   wait_ready "$pid"
   say "ready after $((SECONDS - started))s (pid $pid); logs in $LOGS"
+  if [ "$SECURE" = 1 ]; then
+    say "secured listeners: SASL_SSL (PLAIN, SCRAM-SHA-512) on 127.0.0.1:$SASL_SSL_PORT, mTLS on 127.0.0.1:$MTLS_PORT"
+    say "client properties for each: $SECURE_DIR/{sasl-plain,sasl-scram,mtls,mtls-pkcs12}.properties"
+  fi
   echo "127.0.0.1:$PORT"
 }
 
@@ -315,11 +470,29 @@ status() {
   return 1
 }
 
-# Runs one of Kafka's command-line tools in the foreground with the caller's arguments.
+# Runs one of Kafka's command-line tools in the foreground with the caller's arguments. A client
+# config file is handed over in Java's spelling through a pipe, so its secrets touch no disk.
 tool() {
   local main=$1
   shift
   installed || install
+  local args=() java_props=""
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --consumer.config | --producer.config | --command-config)
+        [ $# -ge 2 ] || die "$1 needs a file"
+        java_props=$(node "$HERE/java-client-properties.js" "$2") || exit 2
+        args+=("$1" /dev/fd/3)
+        shift 2
+        ;;
+      *)
+        args+=("$1")
+        shift
+        ;;
+    esac
+  done
+  set -- "${args[@]}"
+  if [ -n "$java_props" ]; then exec 3< <(printf '%s' "$java_props"); fi
   # C1 only and serial GC: these short-lived clients start in well under a second that way.
   exec "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$HERE/tools-log4j.properties" -cp "$LIBS/*" "$main" "$@"

@@ -34,6 +34,11 @@ const KNOWN = [
 type Mechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
 export function readKafkaProperties(path: string): Partial<KafkaConnectionSettings> {
+  return connectionFromProperties(readPropertiesFile(path));
+}
+
+/** The properties of a client.properties file, each known to this client (else a ConfigError naming it). */
+export function readPropertiesFile(path: string): Map<string, string> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -48,9 +53,13 @@ export function readKafkaProperties(path: string): Partial<KafkaConnectionSettin
   }
   for (const key of props.keys()) {
     if (!(KNOWN as readonly string[]).includes(key)) {
-      throw new ConfigError(`property ${key} in ${path}`, '', `one this client reads: ${KNOWN.join(', ')}`);
+      throw new ConfigError('KAFKA_PROPERTIES_FILE', path, `only properties this client reads, not ${key} (it reads ${KNOWN.join(', ')})`);
     }
   }
+  return props;
+}
+
+function connectionFromProperties(props: Map<string, string>): Partial<KafkaConnectionSettings> {
   const out: Partial<KafkaConnectionSettings> = {};
   const servers = props.get('bootstrap.servers');
   if (servers !== undefined) {

@@ -1,3 +1,4 @@
+export * from './access';
 export * from './client';
 export * from './connection';
 export * from './consumer';
@@ -6,3 +7,5 @@ export * from './producers';
 export * from './records';
 export * from './requests';
 export * from './topics';
+export { javaClientProperties } from './java-properties';
+export { parseProperties } from './properties';
