@@ -2,6 +2,7 @@
 import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../telemetry/logger';
+import { accessRefusal } from './access';
 import { committedOffsets, endOffsets, topicOffsets, withAdmin } from './admin';
 import type { KafkaConnectionSettings } from './connection';
 import { DEFAULT_FETCH_BYTES_PER_PARTITION, FETCH_BYTES_PER_REQUEST, RecordConsumer, type ConsumerOptions } from './consumer';
@@ -34,7 +35,8 @@ export class KafkaClient {
       clientId: settings.clientId,
       brokers: settings.brokers,
       ssl: settings.ssl,
-      ...(settings.sasl === undefined ? {} : { sasl: settings.sasl as SASLOptions }),
+      // A copy: kafkajs adds a function to the object it is given, and the settings are also posted to worker threads.
+      ...(settings.sasl === undefined ? {} : { sasl: { ...settings.sasl } as SASLOptions }),
       connectionTimeout: 3000,
     };
     this.kafka = new Kafka({
@@ -56,6 +58,7 @@ export class KafkaClient {
   /**
    * Waits until the broker answers and the topics exist (creating the missing ones), retrying with
    * capped exponential backoff and a log line per attempt, so a service may start before Kafka.
+   * Throws KafkaAccessError at once when the broker refuses the credentials or a certificate.
    */
   async waitForTopics(specs: TopicSpec[], signal?: AbortSignal): Promise<string[]> {
     for (let attempt = 1; ; attempt++) {
@@ -63,6 +66,9 @@ export class KafkaClient {
         return await this.createMissingTopics(specs, this.probe);
       } catch (e) {
         if (signal?.aborted) throw e;
+        // Refused credentials or certificates stay refused: stop now, with the setting to change.
+        const refusal = accessRefusal(e, this.brokers);
+        if (refusal !== undefined) throw refusal;
         const seconds = Math.min(30, 2 ** Math.min(attempt - 1, 5));
         this.logger.warn(`Kafka at ${this.brokers.join(',')} not ready (${(e as Error).message}); retry ${attempt} in ${seconds} s`);
         await sleep(seconds * 1000, undefined, signal === undefined ? {} : { signal });
