@@ -1,10 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
 
 /**
  * Mocha global setup: the integration tests run against a real Kafka broker. With KAFKA_BROKERS
  * set we use that one; otherwise the project's script starts a fresh local broker on
- * TEST_KAFKA_PORT (default 19092, away from a developer's 9092) and stops it afterwards.
+ * TEST_KAFKA_PORT (default 19092, away from a developer's 9092) and stops it afterwards. That broker
+ * has the secured listeners too (KAFKA_SECURE=1: SASL_SSL on the port + 2, mTLS on + 3), its user's
+ * password known to the tests so they can look for it in everything the services print.
  */
 const REPO = join(__dirname, '..', '..', '..');
 const KAFKA_SCRIPT = join(REPO, 'scripts', 'kafka', 'kafka.sh');
@@ -17,9 +20,10 @@ export function mochaGlobalSetup(): void {
   }
   const port = process.env['TEST_KAFKA_PORT'] ?? '19092';
   process.stderr.write(`starting a fresh local Kafka on 127.0.0.1:${port} for the integration tests\n`);
+  const password = `test-secret-${randomBytes(9).toString('hex')}`;
   try {
     execFileSync('bash', [KAFKA_SCRIPT, 'start'], {
-      env: { ...process.env, KAFKA_PORT: port, KAFKA_FRESH: '1' },
+      env: { ...process.env, KAFKA_PORT: port, KAFKA_FRESH: '1', KAFKA_SECURE: '1', KAFKA_SASL_PASSWORD: password },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
   } catch (err) {
@@ -29,6 +33,9 @@ export function mochaGlobalSetup(): void {
   }
   startedPort = port;
   process.env['HOTSWAP_TEST_BROKERS'] = `127.0.0.1:${port}`;
+  const cache = resolve(process.env['KAFKA_CACHE_DIR'] ?? join(REPO, '.kafka'));
+  process.env['HOTSWAP_TEST_SECURE_DIR'] = join(cache, `run-${port}`, 'secure');
+  process.env['HOTSWAP_TEST_SASL_PASSWORD'] = password;
 }
 
 export function mochaGlobalTeardown(): void {
