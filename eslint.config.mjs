@@ -4,9 +4,13 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 const onlyKafkaEdgeImportsKafkajs = { name: 'kafkajs', message: 'kafkajs is imported only under shared/src/kafka/ (the Kafka edge)' };
+const onlyPubSubEdgeImportsPubSub = {
+  name: '@google-cloud/pubsub',
+  message: '@google-cloud/pubsub is imported only under shared/src/pubsub/ (the Pub/Sub edge)',
+};
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.kafka/**', '.cache/**', 'bench/results/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '.kafka/**', '.pubsub/**', '.cache/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,7 +24,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [onlyKafkaEdgeImportsKafkajs],
+          paths: [onlyKafkaEdgeImportsKafkajs, onlyPubSubEdgeImportsPubSub],
           patterns: [
             {
               group: ['@hotswap/datagenerator*', '@hotswap/modelgenerator*', '@hotswap/predictor*'],
@@ -31,11 +35,18 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['shared/src/kafka/*.ts'], rules: { 'no-restricted-imports': 'off' } },
+  { files: ['shared/src/kafka/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: [onlyPubSubEdgeImportsPubSub] }] } },
+  { files: ['shared/src/pubsub/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: [onlyKafkaEdgeImportsKafkajs] }] } },
   // A test may drive one service's module against the real broker (services still never import each other).
-  { files: ['test/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: [onlyKafkaEdgeImportsKafkajs] }] } },
+  {
+    files: ['test/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [onlyKafkaEdgeImportsKafkajs, onlyPubSubEdgeImportsPubSub] }] },
+  },
   // The bench measures the services and reuses their parts (sample source, model builder); it is not a service.
-  { files: ['bench/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: [onlyKafkaEdgeImportsKafkajs] }] } },
+  {
+    files: ['bench/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [onlyKafkaEdgeImportsKafkajs, onlyPubSubEdgeImportsPubSub] }] },
+  },
   {
     files: ['scripts/**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },

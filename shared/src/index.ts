@@ -8,6 +8,8 @@ export * from './lifecycle';
 export * from './retry';
 export * from './tf';
 export * from './kafka';
+export { transportSpec, transportSettings, createTransport, describeTransport, type TransportSettings } from './transport';
+export * from './transport/transport';
 export * from './datasets';
 export * from './model/serialize';
 export * from './model/fixture';

@@ -1,5 +1,5 @@
 import { ConfigError, HelpRequested } from './config';
-import { KafkaAccessError } from './kafka/access';
+import { AccessRefusedError } from './transport/transport';
 
 /** A started service, as main.ts hands it back: what runMain stops on a signal. */
 export interface Service {
@@ -11,7 +11,7 @@ export interface Service {
 export const EXIT_CONFIG = 2;
 
 /**
- * Runs a service's main: configuration errors and refused Kafka credentials or certificates print one line and exit 2, --help prints and exits
+ * Runs a service's main: configuration errors and credentials or certificates the transport refused print one line and exit 2, --help prints and exits
  * 0, SIGINT/SIGTERM call stop once (a second signal exits at once), and a fatal error exits 1.
  */
 export function runMain(service: string, main: (onFatal: (e: Error) => void) => Promise<Service>): void {
@@ -55,8 +55,8 @@ export function runMain(service: string, main: (onFatal: (e: Error) => void) => 
         process.stdout.write(e.text);
         process.exit(0);
       }
-      // A setting a person must change: a bad value, or credentials or a certificate Kafka refused.
-      if (e instanceof ConfigError || e instanceof KafkaAccessError) {
+      // A setting a person must change: a bad value, or credentials or a certificate the transport refused.
+      if (e instanceof ConfigError || e instanceof AccessRefusedError) {
         process.stderr.write(`${service}: ${e.message}\n`);
         process.exit(EXIT_CONFIG);
       }

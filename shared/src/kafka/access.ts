@@ -1,13 +1,6 @@
 // Errors no retry can mend: the broker refused this client's credentials or certificate, or this
 // client refused the broker's. A person must change a setting, so the service stops at once.
-
-/** Kafka refused this client, or this client refused Kafka's certificate; the message says which setting to change. */
-export class KafkaAccessError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'KafkaAccessError';
-  }
-}
+import { AccessRefusedError } from '../transport/transport';
 
 /** Node's codes for a broker certificate that does not chain to a trusted CA or is not valid now. */
 const UNTRUSTED = new Set([
@@ -53,30 +46,30 @@ function reason(e: ErrorLike): string {
 }
 
 /**
- * A KafkaAccessError when `error` (from connecting to `brokers`) is one no retry can mend; otherwise
+ * An AccessRefusedError when `error` (from connecting to `brokers`) is one no retry can mend; otherwise
  * undefined, and the caller may retry. No secret is in the message: it names settings, not values.
  */
-export function accessRefusal(error: unknown, brokers: readonly string[]): KafkaAccessError | undefined {
+export function accessRefusal(error: unknown, brokers: readonly string[]): AccessRefusedError | undefined {
   const at = `Kafka at ${brokers.join(',')}`;
   for (const e of chain(error)) {
     if (e.name === 'KafkaJSSASLAuthenticationError') {
-      return new KafkaAccessError(
+      return new AccessRefusedError(
         `${at} refused the SASL credentials (${String(e.message)}): check sasl.username and sasl.password (or sasl.jaas.config) and sasl.mechanism`,
       );
     }
     const code = typeof e.code === 'string' ? e.code : '';
     if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-      return new KafkaAccessError(
+      return new AccessRefusedError(
         `the certificate of ${at} is not for the host name dialled (${reason(e)}): put a name its certificate holds in bootstrap.servers (the host name is always verified)`,
       );
     }
     if (UNTRUSTED.has(code)) {
-      return new KafkaAccessError(
+      return new AccessRefusedError(
         `the certificate of ${at} is not trusted (${reason(e)}, ${code}): set ssl.ca.location or ssl.truststore.location to the CA that signed it`,
       );
     }
     if (CLIENT_CERTIFICATE_REFUSED.has(code)) {
-      return new KafkaAccessError(
+      return new AccessRefusedError(
         `${at} refused this client's TLS certificate, or its absence (${code}): set ssl.certificate.location and ssl.key.location, or ssl.keystore.location, to a certificate signed by a CA the broker trusts`,
       );
     }

@@ -5,12 +5,13 @@ import type { Logger } from '../telemetry/logger';
 import { accessRefusal } from './access';
 import { committedOffsets, endOffsets, topicOffsets, withAdmin } from './admin';
 import type { KafkaConnectionSettings } from './connection';
-import { DEFAULT_FETCH_BYTES_PER_PARTITION, FETCH_BYTES_PER_REQUEST, RecordConsumer, type ConsumerOptions } from './consumer';
+import { DEFAULT_FETCH_BYTES_PER_PARTITION, FETCH_BYTES_PER_REQUEST, RecordConsumer } from './consumer';
 import { kafkaLogLevel, type LogLevelName } from './log-levels';
 import { kafkaDefaultPartitioner } from './partitioning';
 import { RecordProducer, TransactionalProducer } from './producers';
 import { readFromNow, readFromStart } from './readers';
-import type { InboundRecord, TopicSpec } from './records';
+import type { ConsumerOptions, InboundRecord, TopicSpec } from './records';
+import type { Transport } from '../transport/transport';
 
 const LEVELS: Record<number, LogLevelName> = {
   [logLevel.ERROR]: 'error',
@@ -20,7 +21,8 @@ const LEVELS: Record<number, LogLevelName> = {
 };
 
 /** Entry point to a Kafka cluster for one service. */
-export class KafkaClient {
+export class KafkaClient implements Transport {
+  readonly kind = 'kafka';
   private readonly kafka: Kafka;
 
   private readonly brokers: string[];
@@ -58,7 +60,7 @@ export class KafkaClient {
   /**
    * Waits until the broker answers and the topics exist (creating the missing ones), retrying with
    * capped exponential backoff and a log line per attempt, so a service may start before Kafka.
-   * Throws KafkaAccessError at once when the broker refuses the credentials or a certificate.
+   * Throws AccessRefusedError at once when the broker refuses the credentials or a certificate.
    */
   async waitForTopics(specs: TopicSpec[], signal?: AbortSignal): Promise<string[]> {
     for (let attempt = 1; ; attempt++) {

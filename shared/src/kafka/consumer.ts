@@ -1,6 +1,7 @@
 import type { Consumer, ConsumerRunConfig } from 'kafkajs';
 import type { Logger } from '../telemetry/logger';
-import { toHeaders, type BatchHandler, type InboundRecord } from './records';
+import type { BatchConsumer } from '../transport/transport';
+import { toHeaders, type BatchHandler, type ConsumerOptions } from './records';
 
 /**
  * Per-partition and total fetch sizes. Each fetch's batches are all handled before the next fetch
@@ -11,26 +12,13 @@ import { toHeaders, type BatchHandler, type InboundRecord } from './records';
 export const DEFAULT_FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
 export const FETCH_BYTES_PER_REQUEST = 50 * 1024 * 1024;
 
-export interface ConsumerOptions {
-  groupId: string;
-  /** false when offsets are committed inside transactions (exactly-once); default true. */
-  autoCommit?: boolean;
-  /** Read from the earliest offset when the group has no committed offset. */
-  fromBeginning: boolean;
-  /** Upper bound on bytes fetched per partition per request. */
-  maxBytesPerPartition?: number;
-  sessionTimeoutMs?: number;
-  /** Partition batches handed to the handler at once (default 1). */
-  concurrency?: number;
-}
-
 /**
  * A consumer group member that hands partition batches to one handler, `concurrency` at a time. It
  * supervises itself: when kafkajs gives up on its consumer (a crash it will not restart, such as
  * a group coordinator not found after a broker restart), a fresh consumer takes over after a
  * backoff, from the group's committed offsets, until disconnect.
  */
-export class RecordConsumer {
+export class RecordConsumer implements BatchConsumer {
   private consumer: Consumer;
   private topics: string[] = [];
   private handler: BatchHandler | undefined;
@@ -154,15 +142,4 @@ export class RecordConsumer {
     clearTimeout(this.restartTimer);
     await this.consumer.disconnect();
   }
-}
-
-/** A batch handler that hands over one record at a time, marking each done, until the batch is no longer ours. */
-export function recordByRecord(onRecord: (record: InboundRecord) => Promise<void> | void): BatchHandler {
-  return async (batch) => {
-    for (const record of batch.records) {
-      if (!batch.isActive()) return;
-      await onRecord(record);
-      batch.markDone(record.offset);
-    }
-  };
 }

@@ -1,9 +1,10 @@
 import { CompressionTypes, type Producer } from 'kafkajs';
 import { toMessages, type ConsumedOffset, type OutboundRecord } from './records';
 import { requestsOf } from './requests';
+import type { RecordSender } from '../transport/transport';
 
 /** A producer of records to any topic; `send` resolves once the broker acknowledged (acks=all). */
-export class RecordProducer {
+export class RecordProducer implements RecordSender {
   constructor(private readonly producer: Producer) {}
 
   async connect(): Promise<void> {

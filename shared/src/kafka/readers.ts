@@ -1,7 +1,8 @@
 import type { Kafka } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { endOffsets, topicOffsets, withAdmin } from './admin';
-import { recordByRecord, type ConsumerOptions, type RecordConsumer } from './consumer';
+import type { RecordConsumer } from './consumer';
+import { recordByRecord, type ConsumerOptions } from '../transport/records';
 import type { InboundRecord } from './records';
 
 /**
