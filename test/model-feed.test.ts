@@ -71,7 +71,7 @@ describe('the model-topic thread, on a real broker', function () {
   function feed(topic: string, onFatal: (e: Error) => void = (e) => assert.fail(`unexpected fatal error: ${e.message}`)): ModelFeedThread {
     const f = new ModelFeedThread(
       {
-        connection: { brokers: brokers().split(','), clientId: 'hotswap-test', ssl: false },
+        transport: { kind: 'kafka', kafka: { brokers: brokers().split(','), clientId: 'hotswap-test', ssl: false } },
         topic,
         groupPrefix: 'feed-test',
         logLevel: 'error',

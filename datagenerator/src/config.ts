@@ -1,9 +1,9 @@
-import { DEFAULT_TOPICS, kafkaSpec, parsers, setting, sharedSettings } from '@hotswap/shared';
+import { DEFAULT_TOPICS, parsers, setting, sharedSettings, transportSpec } from '@hotswap/shared';
 
 export const SUMMARY = 'streams labelled samples as Avro records onto the data topic';
 
 export const datageneratorSpec = {
-  ...kafkaSpec,
+  ...transportSpec,
   dataTopic: setting('DATA_TOPIC', 'topic the samples are written to', 'a topic name', parsers.topic, DEFAULT_TOPICS.data),
   dataPartitions: sharedSettings.dataPartitions('partitions of the data topic when this service creates it'),
   dataset: sharedSettings.dataset('dataset to stream'),

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { retryForever, sampleCodec, type Logger, type OutboundRecord, type RecordProducer } from '@hotswap/shared';
+import { retryForever, sampleCodec, type Logger, type OutboundRecord, type RecordSender } from '@hotswap/shared';
 import { samplesDue, type SampleSource } from './stream';
 
 export interface DataGeneratorParts {
   source: SampleSource;
-  producer: RecordProducer;
+  producer: RecordSender;
   topic: string;
   rate: number;
   /** 0 for endless. */

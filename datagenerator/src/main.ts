@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Counter } from 'prom-client';
 import {
-  KafkaClient,
+  createTransport,
   MetricsServer,
   replyTopicSpec,
   requestTopicSpec,
@@ -14,7 +14,7 @@ import {
   createLogger,
   dataTopicSpec,
   heldOutSplit,
-  kafkaConnectionSettings,
+  transportSettings,
   loadDataset,
   readConfig,
   runMain,
@@ -54,9 +54,9 @@ if (process.argv[2] === 'request') {
     const logger = createLogger({ service: 'request', level: cfg.logLevel });
     const clientId = cfg.runId === '' ? `client-${randomBytes(4).toString('hex')}` : cfg.runId;
     // Settings read from a file are checked before the dataset loads, so a bad one fails at once.
-    const connection = kafkaConnectionSettings(cfg);
+    const connection = transportSettings(cfg);
     const source = sampleSource(cfg, clientId, logger);
-    const kafka = new KafkaClient(connection, logger);
+    const kafka = createTransport(connection, logger);
     await kafka.waitForTopics([requestTopicSpec(cfg.requestTopic, cfg.dataPartitions), replyTopicSpec(cfg.replyTopic, cfg.dataPartitions)]);
     const producer = kafka.producer();
     await producer.connect();
@@ -99,10 +99,10 @@ if (process.argv[2] === 'request') {
     const logger = createLogger({ service: 'datagenerator', level: cfg.logLevel });
     const runId = cfg.runId === '' ? randomBytes(3).toString('hex') : cfg.runId;
     // Settings read from a file are checked before the dataset loads, so a bad one fails at once.
-    const connection = kafkaConnectionSettings(cfg);
+    const connection = transportSettings(cfg);
     const source = sampleSource(cfg, runId, logger);
 
-    const kafka = new KafkaClient(connection, logger);
+    const kafka = createTransport(connection, logger);
     const created = await kafka.waitForTopics([dataTopicSpec(cfg.dataTopic, cfg.dataPartitions)]);
     if (created.length > 0) logger.info(`created topics: ${created.join(', ')}`);
     const producer = kafka.producer();

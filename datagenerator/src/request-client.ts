@@ -6,14 +6,14 @@ import {
   type InboundRecord,
   type Logger,
   type PredictionReply,
-  type RecordProducer,
+  type RecordSender,
 } from '@hotswap/shared';
 import { PendingRequests, type RequestOutcome, type RequestSummary } from './replies';
 import type { SampleSource } from './stream';
 
 export interface RequestClientParts {
   source: SampleSource;
-  producer: RecordProducer;
+  producer: RecordSender;
   requestTopic: string;
   replyTopic: string;
   clientId: string;

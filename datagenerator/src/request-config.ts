@@ -1,11 +1,11 @@
-import { DEFAULT_TOPICS, kafkaSpec, parsers, setting, sharedSettings } from '@hotswap/shared';
+import { DEFAULT_TOPICS, parsers, setting, sharedSettings, transportSpec } from '@hotswap/shared';
 import { datageneratorSpec } from './config';
 
 export const REQUEST_SUMMARY =
   'request/reply client: sends packages of samples with a correlation id and a reply topic, prints each reply, exits 1 if any failed or timed out';
 
 export const requestSpec = {
-  ...kafkaSpec,
+  ...transportSpec,
   requestTopic: setting('REQUEST_TOPIC', 'topic the requests are written to', 'a topic name', parsers.topic, DEFAULT_TOPICS.request),
   replyTopic: setting(
     'REPLY_TOPIC',

@@ -1,4 +1,4 @@
-import { DEFAULT_TOPICS, kafkaSpec, parsers, setting, sharedSettings } from '@hotswap/shared';
+import { DEFAULT_TOPICS, parsers, setting, sharedSettings, transportSpec } from '@hotswap/shared';
 import { NO_SCHEDULE, SCHEDULE_PRESETS, parseSchedule } from './schedule';
 
 export const SUMMARY =
@@ -10,7 +10,7 @@ export const TRAIN_SUMMARY =
   '(0 when every version was published, 1 on a failure, 2 on bad configuration or data)';
 
 export const modelgeneratorSpec = {
-  ...kafkaSpec,
+  ...transportSpec,
   modelTopic: setting('MODEL_TOPIC', 'topic the models are published to', 'a topic name', parsers.topic, DEFAULT_TOPICS.model),
   dataset: sharedSettings.dataset('dataset to train on'),
   datasetDir: sharedSettings.datasetDir,

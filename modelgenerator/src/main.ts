@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   ConfigError,
-  KafkaClient,
+  createTransport,
   MetricsServer,
   closeLogger,
   createLogger,
   createRegistry,
   datasetContract,
-  kafkaConnectionSettings,
+  transportSettings,
   keyId,
   privateKeyFromPem,
   signModel,
@@ -125,7 +125,7 @@ async function trainCommand(): Promise<Service> {
 /** What both commands start: backend, Kafka, metrics, producer and the training queue; the dataset loads on demand. */
 async function startParts(cfg: CommonConfig, logger: Logger) {
   // Every setting read from a file is checked before TensorFlow loads, so a bad one fails at once.
-  const connection = kafkaConnectionSettings(cfg);
+  const connection = transportSettings(cfg);
   const signingKey = cfg.signingKey === '' ? undefined : privateKeyFromPem(readFileSync(cfg.signingKey, 'utf8'), cfg.signingKey);
   const choice = await selectBackend(cfg.backend);
   logger.info(`TensorFlow.js backend: ${choice.backend} (${choice.reason})`);
@@ -137,7 +137,7 @@ async function startParts(cfg: CommonConfig, logger: Logger) {
     );
   const modelName = cfg.modelName === '' ? cfg.dataset : cfg.modelName;
 
-  const kafka = new KafkaClient(connection, logger);
+  const kafka = createTransport(connection, logger);
   const created = await kafka.waitForTopics([modelTopicSpec(cfg.modelTopic)]);
   if (created.length > 0) logger.info(`created topics: ${created.join(', ')}`);
   const versions = new PublishedVersions(kafka, cfg.modelTopic, modelName);

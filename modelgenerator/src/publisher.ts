@@ -2,10 +2,10 @@ import {
   modelCodec,
   modelRecordKey,
   isControlRecord,
-  type KafkaClient,
   type ModelRecord,
-  type RecordConsumer,
-  type RecordProducer,
+  type RecordSender,
+  type TopicReader,
+  type Transport,
 } from '@hotswap/shared';
 
 /**
@@ -15,10 +15,10 @@ import {
  */
 export class PublishedVersions {
   private highest = 0;
-  private consumer: RecordConsumer | undefined;
+  private consumer: TopicReader | undefined;
 
   constructor(
-    private readonly kafka: KafkaClient,
+    private readonly transport: Transport,
     private readonly topic: string,
     private readonly name: string,
   ) {}
@@ -27,7 +27,7 @@ export class PublishedVersions {
   async start(): Promise<number> {
     let caughtUp: () => void = () => undefined;
     const done = new Promise<void>((resolve) => (caughtUp = resolve));
-    this.consumer = await this.kafka.readFromStart(
+    this.consumer = await this.transport.readFromStart(
       this.topic,
       'hotswap-modelgenerator-scan',
       async (record) => {
@@ -58,13 +58,16 @@ export class PublishedVersions {
 /** Publishes model records keyed by name and version, so compaction keeps every version. */
 export class ModelPublisher {
   constructor(
-    private readonly producer: RecordProducer,
+    private readonly producer: RecordSender,
     private readonly topic: string,
   ) {}
 
   async publish(record: ModelRecord): Promise<number> {
     const value = modelCodec.encode(record);
-    await this.producer.send(this.topic, [{ key: modelRecordKey(record.name, record.version), value, headers: modelCodec.headers() }]);
+    // One ordering per model name: where there are no partitions (Pub/Sub), its versions still arrive in order.
+    await this.producer.send(this.topic, [
+      { key: modelRecordKey(record.name, record.version), ordering: record.name, value, headers: modelCodec.headers() },
+    ]);
     return value.length;
   }
 }

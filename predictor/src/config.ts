@@ -1,11 +1,11 @@
 import { DELIVERY_MODES, type DeliveryMode } from './stream/delivery';
-import { DEFAULT_TOPICS, kafkaSpec, parsers, setting, sharedSettings } from '@hotswap/shared';
+import { DEFAULT_TOPICS, parsers, setting, sharedSettings, transportSpec } from '@hotswap/shared';
 
 export const SUMMARY =
   'predicts every sample on the data topic with the newest model from the model topic, swapping models without a restart';
 
 export const predictorSpec = {
-  ...kafkaSpec,
+  ...transportSpec,
   dataTopic: setting('DATA_TOPIC', 'topic the samples are read from', 'a topic name', parsers.topic, DEFAULT_TOPICS.data),
   modelTopic: setting('MODEL_TOPIC', 'topic the models are read from', 'a topic name', parsers.topic, DEFAULT_TOPICS.model),
   predictionTopic: setting(
@@ -39,10 +39,10 @@ export const predictorSpec = {
   dataPartitions: sharedSettings.dataPartitions('partitions of the data topic when this service creates it'),
   delivery: setting(
     'DELIVERY',
-    'exactly-once: predictions and consumed offsets commit in one Kafka transaction; at-least-once: faster, may repeat after a crash',
-    'exactly-once | at-least-once',
-    parsers.oneOf<DeliveryMode>(...DELIVERY_MODES),
-    'exactly-once' as DeliveryMode,
+    'exactly-once: predictions and consumed offsets commit in one Kafka transaction; at-least-once: faster, may repeat after a crash; auto: exactly-once on Kafka, at-least-once on Pub/Sub (it has no transactions)',
+    'auto | exactly-once | at-least-once',
+    parsers.oneOf<DeliveryMode | 'auto'>('auto', ...DELIVERY_MODES),
+    'auto' as DeliveryMode | 'auto',
   ),
   groupId: setting(
     'PREDICTOR_GROUP',

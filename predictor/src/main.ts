@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 import { availableParallelism, hostname } from 'node:os';
 import {
+  ConfigError,
   KafkaClient,
+  createTransport,
+  describeTransport,
+  transportSettings,
   REJECTION_REASONS,
   MetricsServer,
   closeLogger,
@@ -9,17 +13,17 @@ import {
   createRegistry,
   dataContractFor,
   dataTopicSpec,
-  kafkaConnectionSettings,
   modelTopicSpec,
   predictionTopicSpec,
   requestTopicSpec,
   readConfig,
   runMain,
+  type TransportKind,
 } from '@hotswap/shared';
 import { AccuracyLog } from './stream/accuracy-log';
 import { SAMPLE_REJECTIONS } from './stream/batch';
 import { readTrustedKeys } from './versions/trusted-keys';
-import { AtLeastOnceDelivery, ExactlyOnceDelivery } from './stream/delivery';
+import { AtLeastOnceDelivery, ExactlyOnceDelivery, type DeliveryMode } from './stream/delivery';
 import { SUMMARY, predictorSpec } from './config';
 import { HttpApi } from './http/api';
 import { HttpApiMetrics } from './http/metrics';
@@ -36,7 +40,8 @@ runMain('predictor', async (onFatal) => {
   process.env['TF_NUM_INTRAOP_THREADS'] = String(tfThreads);
   // Every setting read from a file is checked before TensorFlow loads, so a bad one fails at once.
   const trustedKeys = readTrustedKeys(cfg.trustedKeys);
-  const connection = kafkaConnectionSettings(cfg);
+  const transportAt = transportSettings(cfg);
+  const delivery = deliveryMode(cfg.delivery, transportAt.kind);
   const data = dataContractFor(cfg.dataset);
   // TensorFlow lives in the inference threads only: the main thread never loads a backend.
   const inference = new InferencePair({ backend: cfg.backend, contract: data, maxModelBytes: cfg.maxModelBytes, trustedKeys }, onFatal);
@@ -45,8 +50,8 @@ runMain('predictor', async (onFatal) => {
   logger.info(`TensorFlow.js backend: ${choice.backend} (${choice.reason})${threads}`);
   logger.info(`inference threads: ${inference.threads.map((t) => t.name).join(', ')} (each new version loads on the one not serving)`);
 
-  const kafka = new KafkaClient(connection, logger);
-  const created = await kafka.waitForTopics([
+  const transport = createTransport(transportAt, logger);
+  const created = await transport.waitForTopics([
     dataTopicSpec(cfg.dataTopic, cfg.dataPartitions),
     modelTopicSpec(cfg.modelTopic),
     predictionTopicSpec(cfg.predictionTopic, cfg.dataPartitions),
@@ -80,14 +85,17 @@ runMain('predictor', async (onFatal) => {
       data,
     },
     {
-      kafka,
+      transport,
       logger,
       accuracyLog,
       metrics: new PredictorMetrics(registry, cfg.accuracyWindow, { rejections: REJECTION_REASONS, deadLetters: SAMPLE_REJECTIONS }),
-      delivery: cfg.delivery === 'exactly-once' ? new ExactlyOnceDelivery(kafka, cfg.groupId) : new AtLeastOnceDelivery(kafka),
+      delivery:
+        delivery === 'exactly-once' && transport instanceof KafkaClient
+          ? new ExactlyOnceDelivery(transport, cfg.groupId)
+          : new AtLeastOnceDelivery(transport),
       inference,
       models: new ModelFeedThread(
-        { connection, topic: cfg.modelTopic, groupPrefix: `hotswap-predictor-models-${REPLICA}`, logLevel: cfg.logLevel },
+        { transport: transportAt, topic: cfg.modelTopic, groupPrefix: `hotswap-predictor-models-${REPLICA}`, logLevel: cfg.logLevel },
         onFatal,
       ),
       onFatal,
@@ -95,7 +103,7 @@ runMain('predictor', async (onFatal) => {
   );
   const server = cfg.metricsPort >= 0 ? new MetricsServer(registry, cfg.metricsPort, '0.0.0.0', () => predictor.ready) : undefined;
   if (server !== undefined) logger.info(`metrics on :${await server.start()}/metrics`);
-  logger.info(`delivery: ${cfg.delivery}`);
+  logger.info(`delivery: ${delivery} over ${describeTransport(transportAt)}`);
   await predictor.start();
   const httpApi =
     cfg.httpPort >= 0
@@ -120,3 +128,16 @@ runMain('predictor', async (onFatal) => {
     },
   };
 });
+
+/** The delivery mode a setting asks for, on this transport: Pub/Sub has no transaction to be exactly-once with. */
+function deliveryMode(asked: DeliveryMode | 'auto', transport: TransportKind): DeliveryMode {
+  if (asked === 'auto') return transport === 'kafka' ? 'exactly-once' : 'at-least-once';
+  if (asked === 'exactly-once' && transport !== 'kafka') {
+    throw new ConfigError(
+      'DELIVERY',
+      asked,
+      `at-least-once or auto with TRANSPORT=${transport}: it has no transaction spanning a publish and an acknowledgement`,
+    );
+  }
+  return asked;
+}

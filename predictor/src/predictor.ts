@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { decodeControl, type KafkaClient, type Logger, type ModelControl } from '@hotswap/shared';
+import { decodeControl, type Logger, type ModelControl, type Transport } from '@hotswap/shared';
 import { ControlRefused, type InstancePrediction, type ModelStatus, type ServingApi } from './http/serving';
 import type { HostedModel, InferencePair } from './inference/threads';
 import type { PredictorMetrics } from './metrics';
@@ -22,7 +22,7 @@ export interface PredictorSettings extends Omit<DataPathSettings, 'replica'> {
 }
 
 export interface PredictorParts {
-  kafka: KafkaClient;
+  transport: Transport;
   logger: Logger;
   accuracyLog: AccuracyLog;
   metrics: PredictorMetrics;
@@ -67,7 +67,7 @@ export class Predictor implements ServingApi {
       logSwapEvents(settings.modelName, logger, metrics),
     );
     this.data = new DataPath({ ...settings, replica: REPLICA }, { ...parts, versions: this.versions, accuracy: this.accuracy });
-    this.controls = new ControlWriter(parts.kafka, settings.modelTopic);
+    this.controls = new ControlWriter(parts.transport, settings.modelTopic);
   }
 
   get ready(): boolean {

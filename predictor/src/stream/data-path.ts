@@ -1,5 +1,5 @@
 import type { DataContract } from '@hotswap/shared/contracts';
-import type { InboundBatch, KafkaClient, RecordConsumer } from '@hotswap/shared/kafka';
+import type { BatchConsumer, InboundBatch, Transport } from '@hotswap/shared/transport';
 import type { Logger } from '@hotswap/shared/telemetry';
 import type { HostedModel } from '../inference/threads';
 import type { PredictorMetrics } from '../metrics';
@@ -29,7 +29,7 @@ export interface DataPathSettings {
 }
 
 export interface DataPathParts {
-  kafka: KafkaClient;
+  transport: Transport;
   logger: Logger;
   metrics: PredictorMetrics;
   delivery: Delivery;
@@ -53,7 +53,7 @@ const BATCHES_IN_FLIGHT = 6;
  * different steps at once.
  */
 export class DataPath {
-  private consumer: RecordConsumer | undefined;
+  private consumer: BatchConsumer | undefined;
   private progressTimer: NodeJS.Timeout | undefined;
   private lastProgress = { at: Date.now(), predictions: 0 };
   /** Batches in flight score their predictions, and then count them, in the order they were fetched. */
@@ -72,7 +72,7 @@ export class DataPath {
   /** Joins the group and starts consuming; a failure leaves it unstarted, to be tried again. */
   async start(): Promise<void> {
     const { settings } = this;
-    const consumer = this.parts.kafka.consumer({
+    const consumer = this.parts.transport.consumer({
       groupId: settings.groupId,
       fromBeginning: true,
       sessionTimeoutMs: settings.sessionTimeoutMs,
@@ -138,7 +138,7 @@ export class DataPath {
       last = await this.predictAndDeliver(batch, output, scoring);
     } catch (e) {
       // A reply topic deleted since it was listed fails the write: list again, so the retry dead-letters it.
-      if (batch.topic === this.settings.requestTopic) this.parts.kafka.forgetTopics();
+      if (batch.topic === this.settings.requestTopic) this.parts.transport.forgetTopics();
       throw e;
     } finally {
       scoring.done();
@@ -245,7 +245,7 @@ export class DataPath {
     const by = this.predictedBy(lease);
     return {
       ownTopics: [modelTopic, dataTopic, requestTopic, predictionTopic, deadLetterTopic],
-      topicExists: (topic) => this.parts.kafka.topicExists(topic),
+      topicExists: (topic) => this.parts.transport.topicExists(topic),
       data: this.settings.data,
       batchSize: this.settings.batchSize,
       model: { name: by.name, version: by.version },

@@ -1,4 +1,4 @@
-import type { InboundBatch, KafkaClient, OutboundRecord, RecordProducer } from '@hotswap/shared';
+import type { InboundBatch, OutboundRecord, RecordSender, Transport } from '@hotswap/shared';
 
 export type DeliveryMode = 'exactly-once' | 'at-least-once';
 export const DELIVERY_MODES: readonly DeliveryMode[] = ['exactly-once', 'at-least-once'];
@@ -39,10 +39,10 @@ export interface Delivery {
  */
 export class AtLeastOnceDelivery implements Delivery {
   readonly mode = 'at-least-once';
-  private readonly producers: RecordProducer[];
+  private readonly producers: RecordSender[];
 
-  constructor(kafka: KafkaClient) {
-    this.producers = Array.from({ length: AT_LEAST_ONCE_PRODUCERS }, () => kafka.producer());
+  constructor(transport: Transport) {
+    this.producers = Array.from({ length: AT_LEAST_ONCE_PRODUCERS }, () => transport.producer());
   }
 
   async start(): Promise<void> {
@@ -57,7 +57,7 @@ export class AtLeastOnceDelivery implements Delivery {
   }
 
   async deliver(output: ChunkOutput, batch: InboundBatch): Promise<'delivered'> {
-    const producer = this.producers[batch.partition % this.producers.length] as RecordProducer;
+    const producer = this.producers[batch.partition % this.producers.length] as RecordSender;
     for (const w of output.writes) await producer.send(w.topic, w.records);
     batch.markDone(output.lastOffset);
     return 'delivered';

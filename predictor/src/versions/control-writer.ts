@@ -1,5 +1,6 @@
 import { controlHeaders, encodeControl, type ModelControl } from '@hotswap/shared/contracts';
-import { controlRecordKey, type KafkaClient, type RecordProducer } from '@hotswap/shared/kafka';
+import { controlRecordKey } from '@hotswap/shared/kafka';
+import type { RecordSender, Transport } from '@hotswap/shared/transport';
 
 /** How long a management call waits for this replica to read and apply its own control record. */
 const CONTROL_APPLY_TIMEOUT_MS = 30_000;
@@ -10,12 +11,12 @@ const CONTROL_APPLY_TIMEOUT_MS = 30_000;
  * whoever reads the model topic).
  */
 export class ControlWriter {
-  private producer: Promise<RecordProducer> | undefined;
+  private producer: Promise<RecordSender> | undefined;
   /** Management calls waiting for their control record to come back through the model topic. */
   private readonly waiters = new Map<string, () => void>();
 
   constructor(
-    private readonly kafka: KafkaClient,
+    private readonly transport: Transport,
     private readonly modelTopic: string,
   ) {}
 
@@ -28,7 +29,7 @@ export class ControlWriter {
     try {
       const producer = await this.connected();
       await producer.send(this.modelTopic, [
-        { key: controlRecordKey(control.model), value: encodeControl(control), headers: controlHeaders() },
+        { key: controlRecordKey(control.model), ordering: control.model, value: encodeControl(control), headers: controlHeaders() },
       ]);
       await Promise.race([
         readBack,
@@ -56,9 +57,9 @@ export class ControlWriter {
   }
 
   /** The producer, connected on first use; a failed connection is retried on the next call. */
-  private connected(): Promise<RecordProducer> {
+  private connected(): Promise<RecordSender> {
     if (this.producer === undefined) {
-      const producer = this.kafka.producer();
+      const producer = this.transport.producer();
       const connected = producer.connect().then(() => producer);
       connected.catch(() => {
         if (this.producer === connected) this.producer = undefined;

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 // By layer, not the package index: the index loads TensorFlow.js, which this thread never uses.
 import { isControlRecord, modelCodec } from '@hotswap/shared/contracts';
-import { KafkaClient, type InboundRecord, type RecordConsumer } from '@hotswap/shared/kafka';
+import { createTransport, type InboundRecord, type TopicReader } from '@hotswap/shared/transport';
 import { createLogger } from '@hotswap/shared/telemetry';
 import type { ModelFeedCommand, ModelFeedItem, ModelFeedMessage, ModelFeedSettings } from './feed';
 
@@ -12,7 +12,7 @@ const port = parentPort;
 if (port === null) throw new Error('model-feed-host runs as a worker thread only');
 
 const logger = createLogger({ service: 'predictor', level: settings.logLevel });
-const kafka = new KafkaClient(settings.connection, logger);
+const transport = createTransport(settings.transport, logger);
 const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
 let nextId = 1;
 let stopping = false;
@@ -81,7 +81,7 @@ async function stop(): Promise<void> {
   }
 }
 
-const reading: Promise<RecordConsumer> = kafka.readFromStart(settings.topic, settings.groupPrefix, handOver, () =>
+const reading: Promise<TopicReader> = transport.readFromStart(settings.topic, settings.groupPrefix, handOver, () =>
   send({ op: 'caught-up' }),
 );
 reading.then(

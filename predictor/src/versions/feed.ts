@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { bufferView, withBufferViews, type KafkaConnectionSettings, type ModelRecord } from '@hotswap/shared';
+import { bufferView, withBufferViews, type ModelRecord, type TransportSettings } from '@hotswap/shared';
 
 /** Where a record sits in its topic, for log lines. */
 export interface RecordPlace {
@@ -29,7 +29,7 @@ function asBuffers(item: ModelFeedItem): ModelFeedItem {
 
 /** What the model-topic thread is started with. */
 export interface ModelFeedSettings {
-  connection: KafkaConnectionSettings;
+  transport: TransportSettings;
   topic: string;
   /** Prefix of the private consumer group the thread reads with. */
   groupPrefix: string;
