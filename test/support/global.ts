@@ -11,9 +11,12 @@ import { join, resolve } from 'node:path';
  */
 const REPO = join(__dirname, '..', '..', '..');
 const KAFKA_SCRIPT = join(REPO, 'scripts', 'kafka', 'kafka.sh');
+const PUBSUB_SCRIPT = join(REPO, 'scripts', 'pubsub', 'emulator.sh');
 let startedPort: string | undefined;
+let startedPubSubPort: string | undefined;
 
 export function mochaGlobalSetup(): void {
+  startPubSubEmulator();
   if (process.env['KAFKA_BROKERS'] !== undefined && process.env['KAFKA_BROKERS'] !== '') {
     process.env['HOTSWAP_TEST_BROKERS'] = process.env['KAFKA_BROKERS'];
     return;
@@ -38,7 +41,37 @@ export function mochaGlobalSetup(): void {
   process.env['HOTSWAP_TEST_SASL_PASSWORD'] = password;
 }
 
+/**
+ * The Pub/Sub emulator for the TRANSPORT=pubsub tests, on TEST_PUBSUB_PORT (default 18085), unless
+ * PUBSUB_EMULATOR_HOST names one already. A failure fails those tests only, with its reason.
+ */
+function startPubSubEmulator(): void {
+  const given = process.env['PUBSUB_EMULATOR_HOST'];
+  if (given !== undefined && given !== '') {
+    process.env['HOTSWAP_TEST_PUBSUB'] = given;
+    return;
+  }
+  const port = process.env['TEST_PUBSUB_PORT'] ?? '18085';
+  try {
+    execFileSync('bash', [PUBSUB_SCRIPT, 'start'], {
+      env: { ...process.env, PUBSUB_EMULATOR_PORT: port },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  } catch (err) {
+    process.env['HOTSWAP_TEST_PUBSUB_FAILURE'] = `the Pub/Sub emulator for the tests did not start (${(err as Error).message})`;
+    return;
+  }
+  startedPubSubPort = port;
+  process.env['HOTSWAP_TEST_PUBSUB'] = `127.0.0.1:${port}`;
+}
+
 export function mochaGlobalTeardown(): void {
+  if (startedPubSubPort !== undefined) {
+    execFileSync('bash', [PUBSUB_SCRIPT, 'stop'], {
+      env: { ...process.env, PUBSUB_EMULATOR_PORT: startedPubSubPort },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  }
   if (startedPort === undefined) return;
   execFileSync('bash', [KAFKA_SCRIPT, 'stop'], {
     env: { ...process.env, KAFKA_PORT: startedPort },
