@@ -27,6 +27,10 @@ describe('kafkaLogLevel', () => {
     assert.equal(kafkaLogLevel('error', 'Restarting the consumer in 300ms', { retryTime: 300, groupId: 'g' }), 'warn');
   });
 
+  it("writes our batch handler's failure, which kafkajs hands over again, at warn", () => {
+    assert.equal(kafkaLogLevel('error', 'Error when calling eachBatch', { topic: 'queueing.model', partition: 0, offset: '0' }), 'warn');
+  });
+
   it('keeps an error that kafkajs does not retry at error', () => {
     assert.equal(kafkaLogLevel('error', 'Crash: KafkaJSNonRetriableError: Topic authorization failed', {}), 'error');
   });

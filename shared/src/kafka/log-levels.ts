@@ -19,6 +19,9 @@ export function kafkaLogLevel(level: LogLevelName, message: string, extra: Recor
   // restarted by kafkajs itself, and says so in a line of its own: worth a warning, not an action.
   if (message.startsWith('Crash: ') && !message.includes('NonRetriable')) return 'warn';
   if (message.startsWith('Restarting the consumer')) return 'warn';
+  // Our batch handler threw: kafkajs hands the batch over again (or crashes the consumer, which
+  // logs its own line), and the handler already said why at the level the cause deserves.
+  if (message.startsWith('Error when calling eachBatch')) return 'warn';
   const retryCount = extra['retryCount'];
   if (typeof retryCount === 'number') return retryCount < ROUTINE_RETRIES ? 'debug' : 'warn';
   return 'error';
