@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createLogger } from '@hotswap/shared/telemetry';
-import { createTransport, type InboundRecord, type OutboundRecord, type TopicReader, type Transport } from '@hotswap/shared/transport';
+import {
+  createTransport,
+  type InboundRecord,
+  type OutboundRecord,
+  type PubSubTransport,
+  type TopicReader,
+  type Transport,
+} from '@hotswap/shared/transport';
 import { sampleCodec } from '@hotswap/shared/contracts';
 import { dataTopicSpec, predictionTopicSpec } from '@hotswap/shared/kafka';
 import { setUpSuite } from './support/set-up';
-import { ServiceProcess, isolatedNames, stopStarted, tempDir, type PredictionLike } from './support/services';
+import { ServiceProcess, assertOneSwitch, isolatedNames, stopStarted, tempDir, type PredictionLike } from './support/services';
 
 /**
  * The services with TRANSPORT=pubsub on the Google Cloud Pub/Sub emulator (test/support/global.ts
@@ -94,16 +101,8 @@ describe('Pub/Sub transport (TRANSPORT=pubsub, on the emulator)', function () {
       assert.equal(new Set(made.map((p) => p.sampleId)).size, SAMPLES, 'every sample predicted');
       assert.equal(made.length, SAMPLES, 'none twice');
       const versions = made.map((p) => p.model.version);
-      const switchAt = versions.indexOf(2);
-      assert.ok(switchAt >= 100 && switchAt < SAMPLES, `v2 took over mid-stream (at ${switchAt} of ${SAMPLES})`);
-      assert.ok(
-        versions.slice(0, switchAt).every((v) => v === 1),
-        'only v1 before the switch',
-      );
-      assert.ok(
-        versions.slice(switchAt).every((v) => v === 2),
-        'only v2 after it: never back',
-      );
+      const switchAt = assertOneSwitch(versions, 1, 2, 100);
+      assert.ok(switchAt < SAMPLES, `v2 took over mid-stream (at ${switchAt} of ${SAMPLES})`);
       assert.ok(predictor.running, 'the predictor never restarted');
       const swapLine = await predictor.waitFor(/first prediction by v2 \d+ ms after its record arrived/);
       console.log(
@@ -175,7 +174,11 @@ describe('Pub/Sub transport (TRANSPORT=pubsub, on the emulator)', function () {
       assert.equal(await data.exitCode(60_000), 0);
       await until('50 predictions', () => predictions.records.length >= 50, 60_000);
       assert.ok(predictionsIn(predictions.records).every((p) => p.model.version === 2));
-      assert.equal(await predictor.stop(), 0, 'stops cleanly, removing its model subscription');
+      const ownModelSubscription = async () =>
+        (await (pubsub() as PubSubTransport).subscriptionsOf(names.modelTopic)).filter((n) => n.includes('hotswap-predictor-models'));
+      assert.equal((await ownModelSubscription()).length, 1, 'the replica reads the model topic through a subscription of its own');
+      assert.equal(await predictor.stop(), 0);
+      assert.deepEqual(await ownModelSubscription(), [], 'a clean stop removes it');
     } finally {
       await stopStarted(predictor);
       await predictions.reader.disconnect();

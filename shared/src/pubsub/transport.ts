@@ -121,6 +121,12 @@ export class PubSubTransport implements Transport {
     return publisher;
   }
 
+  /** The names of a topic's subscriptions: the group's, and each running reader's own. */
+  async subscriptionsOf(topic: string): Promise<string[]> {
+    const [subscriptions] = await this.client.topic(topic).getSubscriptions();
+    return subscriptions.map((sub) => sub.name.slice(sub.name.lastIndexOf('/') + 1));
+  }
+
   producer(): RecordSender {
     return {
       connect: async () => {},

@@ -7,6 +7,7 @@ import { PubSubTransport, describePubSub, type PubSubSettings } from '../pubsub/
 import type { Logger } from '../telemetry/logger';
 import { TRANSPORT_KINDS, type Transport, type TransportKind } from './transport';
 
+export { PubSubTransport } from '../pubsub/transport';
 export * from './records';
 export * from './transport';
 
