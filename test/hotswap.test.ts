@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ServiceProcess, isolatedNames, predictionsOf, readTopic, tempDir } from './support/services';
+import { ServiceProcess, assertOneSwitch, isolatedNames, predictionsOf, readTopic, tempDir } from './support/services';
 
 describe('hot swap under load', function () {
   this.timeout(240_000);
@@ -34,16 +34,7 @@ describe('hot swap under load', function () {
       assert.equal(new Set(predictions.map((p) => p.predictor)).size, 1, 'one predictor process made them all');
       assert.ok(predictor.running, 'the predictor never restarted');
       const versions = predictions.map((p) => p.model.version);
-      const switchAt = versions.indexOf(2);
-      assert.ok(switchAt > 0, `v1 served first (first v2 at ${switchAt})`);
-      assert.ok(
-        versions.slice(0, switchAt).every((v) => v === 1),
-        'only v1 before the switch',
-      );
-      assert.ok(
-        versions.slice(switchAt).every((v) => v === 2),
-        'only v2 after the switch: never back',
-      );
+      const switchAt = assertOneSwitch(versions, 1, 2);
       assert.ok(switchAt < SAMPLES - 100, `v2 took over while data still flowed (at ${switchAt} of ${SAMPLES})`);
       await predictor.waitFor(/swapped v1 -> fashion-mnist v2/);
       await predictor.waitFor(/first prediction by v2 \d+ ms after its record arrived/);

@@ -6,6 +6,7 @@ import { setUpSuite } from './support/set-up';
 import {
   REPO,
   ServiceProcess,
+  assertOneSwitch,
   groupCaughtUp,
   isolatedNames,
   predictionsOf,
@@ -96,16 +97,7 @@ describe('secure Kafka: the services over SASL_SSL and mTLS', function () {
       assert.equal(new Set(predictions.map((p) => p.sampleId)).size, samples.length, 'no sample predicted twice');
       assert.ok(predictor.running, 'the predictor never restarted');
       const versions = predictions.map((p) => p.model.version);
-      const switchAt = versions.indexOf(2);
-      assert.ok(switchAt >= 100, `v1 served the first 100 at least (v2 from ${switchAt})`);
-      assert.ok(
-        versions.slice(0, switchAt).every((v) => v === 1),
-        'only v1 before the switch',
-      );
-      assert.ok(
-        versions.slice(switchAt).every((v) => v === 2),
-        'only v2 after it: never back',
-      );
+      assertOneSwitch(versions, 1, 2, 100);
       return { env, predictor, services: started, logFile, predictions };
     } catch (e) {
       await stopStarted(...started);

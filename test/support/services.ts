@@ -273,3 +273,18 @@ export function metricValues(text: string, name: string): Map<string, number> {
   }
   return out;
 }
+
+/**
+ * Asserts that predictions in the order made switch once from version `from` to `to` and never
+ * back, after at least `before` by `from`; returns where the switch is.
+ */
+export function assertOneSwitch(versions: number[], from: number, to: number, before = 1): number {
+  const switchAt = versions.indexOf(to);
+  if (switchAt < before) throw new Error(`v${from} served the first ${before} at least (v${to} from ${switchAt})`);
+  const back = versions.findIndex((v, i) => (i < switchAt ? v !== from : v !== to));
+  if (back !== -1)
+    throw new Error(
+      `only v${from} before the switch at ${switchAt} and only v${to} after it: prediction ${back} was by v${versions[back]}`,
+    );
+  return switchAt;
+}

@@ -9,7 +9,7 @@ import { parseProperties } from './properties';
 const HIDDEN = '(not shown: it holds a secret)';
 
 /** Every property this client reads; any other is refused by name rather than silently ignored. */
-const KNOWN = [
+export const KNOWN_PROPERTIES = [
   'bootstrap.servers',
   'client.id',
   'security.protocol',
@@ -52,8 +52,12 @@ export function readPropertiesFile(path: string): Map<string, string> {
     throw new ConfigError('KAFKA_PROPERTIES_FILE', path, `a Java properties file (${(e as Error).message})`);
   }
   for (const key of props.keys()) {
-    if (!(KNOWN as readonly string[]).includes(key)) {
-      throw new ConfigError('KAFKA_PROPERTIES_FILE', path, `only properties this client reads, not ${key} (it reads ${KNOWN.join(', ')})`);
+    if (!(KNOWN_PROPERTIES as readonly string[]).includes(key)) {
+      throw new ConfigError(
+        'KAFKA_PROPERTIES_FILE',
+        path,
+        `only properties this client reads, not ${key} (it reads ${KNOWN_PROPERTIES.join(', ')})`,
+      );
     }
   }
   return props;

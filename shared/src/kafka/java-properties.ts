@@ -2,22 +2,20 @@
 // spelling, rewritten in Java's for the console consumer, producer and topics tool (kafka.sh).
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readKafkaProperties, readPropertiesFile } from './client-properties';
+import { KNOWN_PROPERTIES, readKafkaProperties, readPropertiesFile } from './client-properties';
 
-/** Properties Java's client reads under the same name. */
-const SAME_IN_JAVA = [
-  'bootstrap.servers',
-  'client.id',
-  'security.protocol',
-  'sasl.jaas.config',
-  'ssl.endpoint.identification.algorithm',
-  'ssl.truststore.location',
-  'ssl.truststore.type',
-  'ssl.truststore.password',
-  'ssl.keystore.location',
-  'ssl.keystore.type',
-  'ssl.keystore.password',
+/** Properties rewritten below; every other one this client reads means the same to Java's client. */
+const REWRITTEN = [
+  'sasl.mechanism',
+  'sasl.mechanisms',
+  'sasl.username',
+  'sasl.password',
+  'ssl.ca.location',
+  'ssl.certificate.location',
+  'ssl.key.location',
+  'ssl.key.password',
 ];
+const SAME_IN_JAVA = KNOWN_PROPERTIES.filter((p) => !REWRITTEN.includes(p));
 
 const LOGIN_MODULES: Record<string, string> = {
   PLAIN: 'org.apache.kafka.common.security.plain.PlainLoginModule',
