@@ -6,6 +6,8 @@
  *
  *   inference ceiling   samples/s of the served model, in-process, batch 256, no I/O
  *   transport ceiling   records/s of a consume -> produce loop through the same broker, no model
+ *   python peer         records/s of the batched Python a user would write instead (bench/python-peer),
+ *                       same broker, records and model; skipped with a line where Python is missing
  *   end to end          predictions/s of the real predictor process on a pre-filled backlog, and
  *                       latency (sample createdAt -> predictedAt) on a paced stream
  *   hot swap            under a paced stream: record timestamp -> first prediction by the new
@@ -33,6 +35,7 @@ import { inProcessTensors, pacedRun, swapRun } from './end-to-end';
 import { progress } from './measure';
 import { parseOptions, planName, plansOf, type Options } from './options';
 import { predictorHasDeliveryModes } from './predictor';
+import { pythonPeer } from './python-peer';
 import { figureRows, printTable, titleOf, writeResult, type Measured, type Tensors } from './report';
 import { cleanUp, cleanUpOnSignals, loadHeldOut, modelRecords, ownBroker, startKafka, wasInterrupted, type HeldOut } from './run';
 
@@ -62,6 +65,8 @@ async function main(options: Options, held: HeldOut, logger: Logger): Promise<vo
   startKafka(logger);
   const transport = await transportCeiling(options.samples, held);
   progress(`transport ceiling ${Math.round(transport.perSecond)} records/s`);
+  const peer = await pythonPeer(options, held);
+  if (!('skipped' in peer)) progress(`python peer ${Math.round(peer.perSecond)} records/s`);
 
   const deliveryModes = predictorHasDeliveryModes();
   const bench = { options, held };
@@ -94,6 +99,7 @@ async function main(options: Options, held: HeldOut, logger: Logger): Promise<vo
     floorSame,
     floorBig,
     transport,
+    peer,
     deliveryModes,
     e2e,
     exactlyOnce,

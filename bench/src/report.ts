@@ -3,6 +3,7 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { modelCodec, type ModelRecord } from '@hotswap/shared';
 import type { Transport } from './ceilings';
+import type { PeerFigure } from './python-peer';
 import type { PacedRun, SwapRun } from './end-to-end';
 import { progress } from './measure';
 import { BATCH, SWAP_WINDOW_MS, planName, type Options, type Plans } from './options';
@@ -46,6 +47,7 @@ export interface Measured {
   floorSame: number;
   floorBig: number;
   transport: Transport;
+  peer: PeerFigure;
   deliveryModes: boolean;
   e2e: SwapRun;
   exactlyOnce: PacedRun | null;
@@ -84,7 +86,8 @@ function ratio(a: number | null | undefined, b: number | null | undefined): numb
 
 /** The table's rows, in order: ceilings, end to end, hot swaps, delivery modes, memory, requests. */
 export function figureRows(m: Measured): Row[] {
-  const { options, backend, tfThreads, inference, transport, deliveryModes, e2e, exactlyOnce, tensors } = m;
+  const { options, backend, tfThreads, inference, transport, peer, deliveryModes, e2e, exactlyOnce, tensors } = m;
+  const peerRate = 'skipped' in peer ? null : peer.perSecond;
   const served = planName(m.plans.served);
   const bigName = planName(m.plans.big);
   const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
@@ -110,7 +113,15 @@ export function figureRows(m: Measured): Row[] {
       ratios: [
         { value: ratio(e2e.throughput, transport.perSecond), against: 'transport' },
         { value: ratio(e2e.throughput, inference), against: 'inference' },
+        { value: ratio(e2e.throughput, peerRate), against: 'python peer' },
       ],
+    },
+    {
+      id: 'python-peer',
+      figure: `python peer: confluent-kafka consume(500) -> fastavro -> tf.function -> idempotent produce, flush, commit; backlog of ${options.samples}, at-least-once`,
+      value: peerRate,
+      unit: 'predictions/s',
+      ...('skipped' in peer ? { note: `skipped: ${peer.skipped}` } : {}),
     },
     {
       id: 'e2e-latency-p50',
@@ -167,6 +178,7 @@ export function figureRows(m: Measured): Row[] {
           ratios: [
             { value: ratio(exactlyOnce.throughput, e2e.throughput), against: 'at-least-once' },
             { value: ratio(exactlyOnce.throughput, transport.perSecond), against: 'transport' },
+            { value: ratio(exactlyOnce.throughput, peerRate), against: 'python peer (at-least-once)' },
           ],
         },
     ...(exactlyOnce === null
