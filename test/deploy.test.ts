@@ -476,8 +476,8 @@ function runProbe(command: string[], port: number): Promise<number | null> {
 describe('deploy: Dockerfiles', () => {
   const dockerignore = readFileSync(join(REPO, '.dockerignore'), 'utf8').split('\n');
 
-  it('.dockerignore keeps host node_modules, dist, caches, logs and .git out of the build context', () => {
-    for (const entry of ['**/node_modules', '**/dist', '.kafka', '.cache', 'logs', '.git']) {
+  it('.dockerignore keeps host node_modules, dist, caches, the bench venv, logs and .git out of the build context', () => {
+    for (const entry of ['**/node_modules', '**/dist', '.kafka', '.pubsub', '.cache', '**/.venv', 'logs', '.git']) {
       assert.ok(dockerignore.includes(entry), `.dockerignore lacks ${entry}`);
     }
   });
