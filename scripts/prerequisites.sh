@@ -2,10 +2,12 @@
 # Installs, on Debian or Ubuntu, what `npm start` and `npm test` need besides Node 20 and npm, and
 # only what is missing:
 #   python3 with pip, g++, make   native TensorFlow, built from the PyPI wheel (scripts/tfjs-native.sh)
+#   python3 venv                  the bench's Python reference peer (bench/python-peer)
 #   java 17+, mvn                 the local Kafka broker, assembled from Maven Central jars
 #   prometheus, promtool          the observability tests (Debian's prometheus package has both)
 #   docker-compose                the deploy tests validate the compose files with it
-# The Docker engine for `npm run compose:test` is installed by that command itself.
+# The Docker engine for `npm run compose:test` is installed by that command itself. The Pub/Sub
+# emulator (TRANSPORT=pubsub tests) comes with the Cloud SDK, which is not a Debian package.
 #   bash scripts/prerequisites.sh           install what is missing (as root, or through sudo)
 #   bash scripts/prerequisites.sh --check   list what is missing; exit 1 if anything is
 set -euo pipefail
@@ -19,15 +21,16 @@ esac
 
 # command -> Debian package that provides it
 declare -A package_of=(
-  [python3]=python3 [pip]=python3-pip [g++]=g++ [make]=make
+  [python3]=python3 [pip]=python3-pip [venv]=python3-venv [g++]=g++ [make]=make
   [java]=openjdk-17-jdk-headless [mvn]=maven
   [prometheus]=prometheus [promtool]=prometheus [docker-compose]=docker-compose
 )
-order=(python3 pip g++ make java mvn prometheus promtool docker-compose)
+order=(python3 pip venv g++ make java mvn prometheus promtool docker-compose)
 
 have() {
   case "$1" in
     pip) python3 -m pip --version >/dev/null 2>&1 ;;
+    venv) python3 -c 'import ensurepip, venv' >/dev/null 2>&1 ;;
     java) command -v java >/dev/null && java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])' ;;
     *) command -v "$1" >/dev/null ;;
   esac
