@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { REPO, brokers, tempDir } from './support/services';
 
@@ -83,5 +84,33 @@ describe('benchmark harness', function () {
       .split('\n')
       .filter((l) => l.startsWith('| '));
     assert.ok(table.length >= FIGURES.length + 1, `table has ${table.length} lines:\n${table.join('\n')}`);
+  });
+
+  it('a bench that cannot start says why in one line and exits 1 (its broker port taken)', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, BENCH_KAFKA_PORT: String(port) };
+      delete env['KAFKA_BROKERS'];
+      const r = spawnSync(
+        process.execPath,
+        [join(REPO, 'bench', 'dist', 'main.js'), '--smoke', '--json', join(tempDir('bench'), 'x.json')],
+        {
+          cwd: REPO,
+          env,
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      );
+      assert.equal(r.status, 1, r.stderr);
+      const failures = r.stderr.split('\n').filter((l) => l.startsWith('bench: failed'));
+      assert.deepEqual(failures, [
+        `bench: failed: 127.0.0.1:${port} is taken by another process; the bench's broker needs ${port} and ${port + 1} (BENCH_KAFKA_PORT picks others)`,
+      ]);
+      assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+    } finally {
+      server.close();
+    }
   });
 });

@@ -80,7 +80,7 @@ export interface Transport {
  */
 export async function transportCeiling(n: number, held: HeldOut): Promise<Transport> {
   const t = topicNames('transport');
-  await kafka().ensureTopics([dataTopicSpec(t.data, DEFAULT_DATA_PARTITIONS), predictionTopicSpec(t.prediction, DEFAULT_DATA_PARTITIONS)]);
+  await kafka().waitForTopics([dataTopicSpec(t.data, DEFAULT_DATA_PARTITIONS), predictionTopicSpec(t.prediction, DEFAULT_DATA_PARTITIONS)]);
   await prefill(held, t.data, n, `${benchId}t`);
   const producer = kafka().producer();
   await producer.connect();

@@ -37,10 +37,21 @@ import { parseOptions, planName, plansOf, type Options } from './options';
 import { predictorHasDeliveryModes } from './predictor';
 import { pythonPeer } from './python-peer';
 import { figureRows, printTable, titleOf, writeResult, type Measured, type Tensors } from './report';
-import { cleanUp, cleanUpOnSignals, loadHeldOut, modelRecords, ownBroker, startKafka, wasInterrupted, type HeldOut } from './run';
+import {
+  checkKafkaPort,
+  cleanUp,
+  cleanUpOnSignals,
+  loadHeldOut,
+  modelRecords,
+  ownBroker,
+  startKafka,
+  wasInterrupted,
+  type HeldOut,
+} from './run';
 
 async function main(options: Options, held: HeldOut, logger: Logger): Promise<void> {
   const started = Date.now();
+  await checkKafkaPort();
   // Other work on the machine skews every figure: the load is recorded with them.
   const loadAtStart = os.loadavg()[0] ?? 0;
   // The predictor's default (one thread per core but one, left to Kafka and JSON); set before native
@@ -120,15 +131,38 @@ process.env['KAFKAJS_NO_PARTITIONER_WARNING'] ??= '1';
 const logger = createLogger({ service: 'bench', level: 'error' });
 const held = loadHeldOut();
 
+/** One line that says why the run failed (the stack with BENCH_VERBOSE=1), then what it started is stopped. */
+async function failed(e: unknown): Promise<void> {
+  if (!wasInterrupted()) process.stderr.write(`bench: failed: ${failureLine(e)}\n`);
+  if (process.env['BENCH_VERBOSE'] === '1' && e instanceof Error && e.stack !== undefined) process.stderr.write(`${e.stack}\n`);
+  await cleanUp();
+  process.exitCode = 1;
+}
+
+/** An error's message and its causes', or, for one with no message, its name and where it was thrown. */
+function failureLine(e: unknown): string {
+  const parts: string[] = [];
+  for (let err = e; err !== undefined && err !== null && parts.length < 4; err = (err as { cause?: unknown }).cause) {
+    if (!(err instanceof Error)) {
+      parts.push(String(err));
+      break;
+    }
+    const at = err.stack
+      ?.split('\n')
+      .find((l) => l.trim().startsWith('at '))
+      ?.trim();
+    parts.push(err.message !== '' ? err.message : `${err.name} with no message, ${at ?? 'no stack'}`);
+  }
+  return parts.join(': ');
+}
+
+// A promise rejected outside main's chain (a client's background task) ends the run the same way.
+process.on('unhandledRejection', (e) => {
+  void failed(e).finally(() => process.exit());
+});
+
 main(options, held, logger)
-  .then(
-    () => cleanUp(),
-    async (e: unknown) => {
-      if (!wasInterrupted()) process.stderr.write(`bench: failed: ${(e as Error).stack ?? String(e)}\n`);
-      await cleanUp();
-      process.exitCode = 1;
-    },
-  )
+  .then(() => cleanUp(), failed)
   .finally(() => {
     void closeLogger(logger).finally(() => process.exit());
   });

@@ -50,7 +50,7 @@ export async function pythonPeer(options: Options, held: HeldOut): Promise<PeerF
     return found;
   }
   const t = topicNames('python');
-  await kafka().ensureTopics([dataTopicSpec(t.data, DEFAULT_DATA_PARTITIONS), predictionTopicSpec(t.prediction, DEFAULT_DATA_PARTITIONS)]);
+  await kafka().waitForTopics([dataTopicSpec(t.data, DEFAULT_DATA_PARTITIONS), predictionTopicSpec(t.prediction, DEFAULT_DATA_PARTITIONS)]);
   await prefill(held, t.data, options.samples, `${benchId}p`);
   const args = [
     join(PEER, 'peer.py'),

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { SplitSource } from '@hotswap/datagenerator/stream';
@@ -114,6 +115,26 @@ export function kafka(): KafkaClient {
   return client;
 }
 
+/** Fails at once, before the minutes of measuring, when the port the bench's own broker needs is taken. */
+export async function checkKafkaPort(): Promise<void> {
+  const external = process.env['KAFKA_BROKERS'];
+  if (external !== undefined && external.trim() !== '') return;
+  const port = Number(process.env['BENCH_KAFKA_PORT'] ?? '29092');
+  for (const p of [port, port + 1]) {
+    const taken = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port: p }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (taken)
+      throw new Error(
+        `127.0.0.1:${p} is taken by another process; the bench's broker needs ${port} and ${port + 1} (BENCH_KAFKA_PORT picks others)`,
+      );
+  }
+}
+
 /** Uses the broker(s) in KAFKA_BROKERS, or starts a fresh local one on BENCH_KAFKA_PORT (default 29092). */
 export function startKafka(logger: Logger): void {
   let brokers: string;
@@ -125,10 +146,17 @@ export function startKafka(logger: Logger): void {
     const port = process.env['BENCH_KAFKA_PORT'] ?? '29092';
     progress(`starting a fresh local Kafka on 127.0.0.1:${port}`);
     startedKafkaPort = port;
-    execFileSync('bash', [KAFKA_SCRIPT, 'start'], {
-      env: { ...process.env, KAFKA_PORT: port, KAFKA_FRESH: '1' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    try {
+      execFileSync('bash', [KAFKA_SCRIPT, 'start'], {
+        env: { ...process.env, KAFKA_PORT: port, KAFKA_FRESH: '1' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+    } catch {
+      // kafka.sh said why on the line above (a port in use, a broker that exited during start-up).
+      throw new Error(
+        `the local Kafka on 127.0.0.1:${port} did not start (kafka.sh's reason is above; BENCH_KAFKA_PORT picks another port)`,
+      );
+    }
     brokers = `127.0.0.1:${port}`;
   }
   // The test support's ServiceProcess and readers take the broker from here.
@@ -153,7 +181,7 @@ export function topicNames(phase: string) {
 export type Topics = ReturnType<typeof topicNames>;
 
 export async function createTopics(t: Topics): Promise<void> {
-  await kafka().ensureTopics([
+  await kafka().waitForTopics([
     dataTopicSpec(t.data, DEFAULT_DATA_PARTITIONS),
     modelTopicSpec(t.model),
     predictionTopicSpec(t.prediction, DEFAULT_DATA_PARTITIONS),
