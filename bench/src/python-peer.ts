@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DEFAULT_DATA_PARTITIONS, dataTopicSpec, predictionTopicSpec } from '@hotswap/shared';
 import { progress } from './measure';
 import { REPO, type Options } from './options';
+import type { Row } from './report';
 import { benchId, kafka, prefill, topicNames, type HeldOut } from './run';
 
 const PEER = join(REPO, 'bench', 'python-peer');
@@ -72,4 +73,15 @@ export async function pythonPeer(options: Options, held: HeldOut): Promise<PeerF
   const figure = JSON.parse(out.trim().split('\n').at(-1) as string) as { perSecond: number; records: number; spanMs: number };
   if (!(figure.perSecond > 0) || figure.records !== options.samples) throw new Error(`python peer: unexpected result ${out.trim()}`);
   return figure;
+}
+
+/** The peer's row of the table: its figure, or why it has none. */
+export function peerRow(peer: PeerFigure, samples: number): Row {
+  return {
+    id: 'python-peer',
+    figure: `python peer: confluent-kafka consume(500) -> fastavro -> tf.function -> idempotent produce, flush, commit; backlog of ${samples}, at-least-once`,
+    value: 'skipped' in peer ? null : peer.perSecond,
+    unit: 'predictions/s',
+    ...('skipped' in peer ? { note: `skipped: ${peer.skipped}` } : {}),
+  };
 }

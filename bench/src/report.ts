@@ -3,7 +3,7 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { modelCodec, type ModelRecord } from '@hotswap/shared';
 import type { Transport } from './ceilings';
-import type { PeerFigure } from './python-peer';
+import { peerRow, type PeerFigure } from './python-peer';
 import type { PacedRun, SwapRun } from './end-to-end';
 import { progress } from './measure';
 import { BATCH, SWAP_WINDOW_MS, planName, type Options, type Plans } from './options';
@@ -116,13 +116,7 @@ export function figureRows(m: Measured): Row[] {
         { value: ratio(e2e.throughput, peerRate), against: 'python peer' },
       ],
     },
-    {
-      id: 'python-peer',
-      figure: `python peer: confluent-kafka consume(500) -> fastavro -> tf.function -> idempotent produce, flush, commit; backlog of ${options.samples}, at-least-once`,
-      value: peerRate,
-      unit: 'predictions/s',
-      ...('skipped' in peer ? { note: `skipped: ${peer.skipped}` } : {}),
-    },
+    peerRow(peer, options.samples),
     {
       id: 'e2e-latency-p50',
       figure: `end to end latency p50, createdAt -> predictedAt, stream paced at ${options.rate}/s (${e2e.steady.samples} samples)`,
