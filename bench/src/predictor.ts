@@ -152,3 +152,24 @@ export async function pacedPredictions(
     throw new Error(`datagenerator did not say how many samples it sent:\n${stream.data.lines.slice(-10).join('\n')}`);
   return { sent, ...(await awaitPredictions(t, stream.runId, sent, predictor)) };
 }
+
+/**
+ * Input committed per second by a group, as Kafka sees it: from `since` (the predictor began
+ * consuming) until `n` records are committed, polled every 100 ms. Under exactly-once a prediction
+ * is stamped before its transaction commits, and a backlog taken at the group join is predicted
+ * in one burst whose stamps can all be the same millisecond; commits show what readers get.
+ */
+export async function committedThroughput(t: Topics, n: number, predictor: ServiceProcess, since: number): Promise<number> {
+  const done = await until(
+    `${n} records committed by ${t.group}`,
+    async () => {
+      if (!predictor.running) throw new Error(`the predictor exited:\n${predictor.lines.slice(-15).join('\n')}`);
+      let count = 0;
+      for (const offset of (await kafka().committedOffsets(t.group, t.data)).values()) count += Math.max(0, Number(offset));
+      return count >= n ? Date.now() : undefined;
+    },
+    120_000 + n * 10,
+    100,
+  );
+  return (n * 1000) / Math.max(1, done - since);
+}

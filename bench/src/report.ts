@@ -166,7 +166,7 @@ export function figureRows(m: Measured): Row[] {
         }
       : {
           id: 'delivery-exactly-once',
-          figure: `end to end throughput, exactly-once, backlog of ${options.samples}`,
+          figure: `end to end throughput, exactly-once, backlog of ${options.samples}, counted at commit`,
           value: exactlyOnce.throughput,
           unit: 'predictions/s',
           ratios: [
