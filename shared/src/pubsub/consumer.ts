@@ -25,7 +25,7 @@ interface Held {
  */
 export class SubscriptionConsumer implements BatchConsumer {
   private readonly subscriptions: { topic: string; subscription: Subscription }[] = [];
-  private readonly waiting: Held[] = [];
+  private waiting: Held[] = [];
   private handler: BatchHandler | undefined;
   private inFlight = new Set<Promise<void>>();
   private pumpScheduled = false;
@@ -88,11 +88,11 @@ export class SubscriptionConsumer implements BatchConsumer {
     const concurrency = this.options.concurrency ?? 1;
     while (!this.stopping && this.inFlight.size < concurrency && this.waiting.length > 0 && this.handler !== undefined) {
       const topic = (this.waiting[0] as Held).record.topic;
+      // One pass: the first MAX_BATCH of this topic leave, the rest keep their order.
       const taken: Held[] = [];
-      for (let i = 0; i < this.waiting.length && taken.length < MAX_BATCH;) {
-        if ((this.waiting[i] as Held).record.topic === topic) taken.push(...this.waiting.splice(i, 1));
-        else i++;
-      }
+      const rest: Held[] = [];
+      for (const h of this.waiting) (h.record.topic === topic && taken.length < MAX_BATCH ? taken : rest).push(h);
+      this.waiting = rest;
       const work = this.handle(this.handler, topic, taken).finally(() => {
         this.inFlight.delete(work);
         this.schedulePump();
