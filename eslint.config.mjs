@@ -10,7 +10,7 @@ const onlyPubSubEdgeImportsPubSub = {
 };
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.kafka/**', '.pubsub/**', '.cache/**', 'bench/results/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.venv/**', '.kafka/**', '.pubsub/**', '.cache/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
