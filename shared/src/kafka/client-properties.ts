@@ -63,7 +63,8 @@ export function readPropertiesFile(path: string): Map<string, string> {
   return props;
 }
 
-function connectionFromProperties(props: Map<string, string>): Partial<KafkaConnectionSettings> {
+/** Connection settings from read properties, each checked: the services' errors for a bad value. */
+export function connectionFromProperties(props: Map<string, string>): Partial<KafkaConnectionSettings> {
   const out: Partial<KafkaConnectionSettings> = {};
   const servers = props.get('bootstrap.servers');
   if (servers !== undefined) {

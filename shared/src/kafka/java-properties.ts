@@ -2,7 +2,7 @@
 // spelling, rewritten in Java's for the console consumer, producer and topics tool (kafka.sh).
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { KNOWN_PROPERTIES, readKafkaProperties, readPropertiesFile } from './client-properties';
+import { KNOWN_PROPERTIES, connectionFromProperties, readPropertiesFile } from './client-properties';
 
 /** Properties rewritten below; every other one this client reads means the same to Java's client. */
 const REWRITTEN = [
@@ -28,8 +28,8 @@ const LOGIN_MODULES: Record<string, string> = {
  * text of a properties file for Kafka's Java tools. It holds the file's secrets: pipe it, never store it.
  */
 export function javaClientProperties(path: string): string {
-  readKafkaProperties(path);
   const props = readPropertiesFile(path);
+  connectionFromProperties(props);
   const out = new Map<string, string>();
   for (const key of SAME_IN_JAVA) {
     const value = props.get(key);
