@@ -1,4 +1,4 @@
-import { DEFAULT_TOPICS, parsers, setting, sharedSettings, transportSpec } from '@hotswap/shared';
+import { DEFAULT_TOPICS, parsers, setting, sharedSettings, transportSpec, type ModelRole } from '@hotswap/shared';
 import { NO_SCHEDULE, SCHEDULE_PRESETS, parseSchedule } from './schedule';
 
 export const SUMMARY =
@@ -33,6 +33,13 @@ export const modelgeneratorSpec = {
       return raw;
     },
     'default',
+  ),
+  modelRole: setting(
+    'MODEL_ROLE',
+    'release: each version serves once a predictor has loaded it; candidate: each is scored beside the serving version on live data and serves only once promoted',
+    'release | candidate',
+    parsers.oneOf<ModelRole>('release', 'candidate'),
+    'release' as ModelRole,
   ),
   trainData: setting(
     'TRAIN_DATA',

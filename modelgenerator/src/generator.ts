@@ -218,7 +218,7 @@ export class ModelGenerator {
       metrics.heldOutAccuracy.set({ model: modelName, version: String(version) }, accuracy);
       job.finish(this.now(), heldOut, { version });
       logger.info(
-        `published ${modelName} v${version} (${arch}, ${bytes} bytes): held-out accuracy ${accuracy.toFixed(4)} on ${trained.metrics.testSamples} samples, trained in ${trained.metrics.trainSeconds.toFixed(1)} s (job ${job.id})`,
+        `published ${modelName} v${version}${this.parts.publisher.role === 'candidate' ? ' as a candidate' : ''} (${arch}, ${bytes} bytes): held-out accuracy ${accuracy.toFixed(4)} on ${trained.metrics.testSamples} samples, trained in ${trained.metrics.trainSeconds.toFixed(1)} s (job ${job.id})`,
       );
     } catch (e) {
       job.fail(this.now(), (e as Error).message);

@@ -158,7 +158,7 @@ async function startParts(cfg: CommonConfig, logger: Logger) {
     backend: choice.backend,
     firstVersion: latest + 1,
     latestOnTopic: () => versions.latest,
-    publisher: new ModelPublisher(producer, cfg.modelTopic),
+    publisher: new ModelPublisher(producer, cfg.modelTopic, cfg.modelRole),
     sign: (record) => (signingKey === undefined ? record : signModel(record, signingKey)),
     logger,
     metrics,

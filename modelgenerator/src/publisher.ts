@@ -2,7 +2,9 @@ import {
   modelCodec,
   modelRecordKey,
   isControlRecord,
+  HEADER_MODEL_ROLE,
   type ModelRecord,
+  type ModelRole,
   type RecordSender,
   type TopicReader,
   type Transport,
@@ -60,14 +62,15 @@ export class ModelPublisher {
   constructor(
     private readonly producer: RecordSender,
     private readonly topic: string,
+    readonly role: ModelRole = 'release',
   ) {}
 
   async publish(record: ModelRecord): Promise<number> {
     const value = modelCodec.encode(record);
+    // A candidate says so in a header; a release carries none, as records always have.
+    const headers = this.role === 'candidate' ? { ...modelCodec.headers(), [HEADER_MODEL_ROLE]: 'candidate' } : modelCodec.headers();
     // One ordering per model name: where there are no partitions (Pub/Sub), its versions still arrive in order.
-    await this.producer.send(this.topic, [
-      { key: modelRecordKey(record.name, record.version), ordering: record.name, value, headers: modelCodec.headers() },
-    ]);
+    await this.producer.send(this.topic, [{ key: modelRecordKey(record.name, record.version), ordering: record.name, value, headers }]);
     return value.length;
   }
 }

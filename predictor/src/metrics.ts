@@ -19,6 +19,9 @@ export class PredictorMetrics {
   private readonly windowAccuracy: Gauge;
   private readonly lag: Gauge<'topic' | 'partition'>;
   private readonly window: WindowAccuracy;
+  private readonly challengerInfo: Gauge<'version'>;
+  private readonly challengerPairs: Counter<'version' | 'outcome'>;
+  private readonly decisions: Counter<'decision'>;
 
   constructor(
     registry: Registry,
@@ -101,6 +104,25 @@ export class PredictorMetrics {
       labelNames: ['model', 'version', 'architecture'],
       registers,
     });
+    this.challengerInfo = new Gauge({
+      name: 'hotswap_challenger_info',
+      help: 'The candidate scored beside the serving version (value 1); its live accuracy is hotswap_model_accuracy_ratio',
+      labelNames: ['version'],
+      registers,
+    });
+    this.challengerPairs = new Counter({
+      name: 'hotswap_challenger_pairs_total',
+      help: 'Labelled samples predicted by both the serving version and the challenger, by who got them right',
+      labelNames: ['version', 'outcome'],
+      registers,
+    });
+    this.decisions = new Counter({
+      name: 'hotswap_challenger_decisions_total',
+      help: 'Decisions on candidates read',
+      labelNames: ['decision'],
+      registers,
+    });
+    for (const decision of ['promoted', 'rejected']) this.decisions.inc({ decision }, 0);
   }
 
   predicted(records: readonly PredictionRecord[], book: AccuracyBook): void {
@@ -108,6 +130,7 @@ export class PredictorMetrics {
     const now = Date.now();
     // Counted per label set first: one counter update per set, not one per record.
     const counts = new Map<string, { model: string; version: string; outcome: string; n: number }>();
+    const pairs = new Map<string, { version: string; outcome: string; n: number }>();
     for (const r of records) {
       const outcome = r.correct === null ? 'unlabelled' : r.correct ? 'correct' : 'incorrect';
       const key = `${r.model.name}\u0000${r.model.version}\u0000${outcome}`;
@@ -115,9 +138,17 @@ export class PredictorMetrics {
       if (entry === undefined) counts.set(key, { model: r.model.name, version: String(r.model.version), outcome, n: 1 });
       else entry.n++;
       if (r.correct !== null) this.window.record(r.correct);
+      if (r.challenger !== undefined && r.challenger.correct !== null && r.correct !== null) {
+        const outcome = pairOutcome(r.correct, r.challenger.correct);
+        const pairKey = `${r.challenger.version}\u0000${outcome}`;
+        const pair = pairs.get(pairKey);
+        if (pair === undefined) pairs.set(pairKey, { version: String(r.challenger.version), outcome, n: 1 });
+        else pair.n++;
+      }
       this.latency.observe(Math.max(0, now - r.sampleCreatedAt) / 1000);
     }
     for (const { model, version, outcome, n } of counts.values()) this.predictions.inc({ model, version, outcome }, n);
+    for (const { version, outcome, n } of pairs.values()) this.challengerPairs.inc({ version, outcome }, n);
     const recent = this.window.value;
     if (recent !== null) this.windowAccuracy.set(recent);
     const overall = book.overall.value;
@@ -155,7 +186,22 @@ export class PredictorMetrics {
     this.rejections.inc({ reason });
   }
 
+  challenger(version: number | null): void {
+    this.challengerInfo.reset();
+    if (version !== null) this.challengerInfo.set({ version: String(version) }, 1);
+  }
+
+  decided(decision: 'promoted' | 'rejected'): void {
+    this.decisions.inc({ decision });
+  }
+
   deadLettered(reason: string): void {
     this.deadLetters.inc({ reason });
   }
+}
+
+/** Who got a labelled sample right, of the serving version and the challenger. */
+function pairOutcome(championRight: boolean, challengerRight: boolean): string {
+  if (championRight === challengerRight) return championRight ? 'both-right' : 'both-wrong';
+  return challengerRight ? 'challenger-only' : 'champion-only';
 }

@@ -107,7 +107,7 @@ export class Predictor implements ServingApi {
     }
     const { model } = item;
     if (model.name !== this.settings.modelName) return;
-    await this.versions.add(model);
+    await this.versions.add(model, item.role === 'candidate');
     await this.startDataWhenReady();
   }
 

@@ -249,6 +249,7 @@ export interface PredictionLike {
   predictions: number;
   predictor: string;
   predictedAt: number;
+  challenger?: { version: number; predicted: number; correct: boolean | null };
 }
 
 /** Writes records as they are (bad ones included) to a topic, for tests of what the services refuse. */

@@ -68,6 +68,7 @@ export class ServingForTests implements ServingApi {
         if (rejection !== null) state = 'rejected';
         return {
           version,
+          role: 'release',
           state,
           architecture: `mlp(${version * 16})`,
           createdAt: Date.UTC(2026, 0, version),

@@ -27,6 +27,8 @@ const TF_SERVING_STATE: Record<VersionState, 'AVAILABLE' | 'LOADING' | 'END'> = 
   loading: 'LOADING',
   available: 'END',
   rejected: 'END',
+  // Loaded, but answers no prediction request: only the serving version does.
+  challenger: 'END',
 };
 
 const MANAGEMENT_FIELDS = ['version', 'requested_by', 'reason'];
@@ -275,6 +277,7 @@ function encodeVersion(v: VersionStatus): unknown {
   return {
     version: v.version,
     state: v.state,
+    role: v.role,
     architecture: v.architecture,
     created_at: new Date(v.createdAt).toISOString(),
     held_out: {

@@ -18,12 +18,16 @@ export type VersionState =
   | 'loading'
   /** Published and valid, not loaded (older, newer than a pin, or retired after serving). */
   | 'available'
-  /** Failed verification or loading; never serves. */
-  | 'rejected';
+  /** Failed verification or loading, or a candidate that lost on live data; never serves. */
+  | 'rejected'
+  /** A candidate loaded beside the serving version and scored on every labelled sample, its predictions never written. */
+  | 'challenger';
 
 export interface VersionStatus {
   version: number;
   state: VersionState;
+  /** A release serves once valid; a candidate only once promoted on live evidence. */
+  role: 'release' | 'candidate';
   architecture: string;
   createdAt: number;
   /** The modelgenerator's figures on the held-out split. */

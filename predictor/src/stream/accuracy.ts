@@ -36,13 +36,14 @@ export class AccuracyBook {
   overall = new RunningAccuracy();
   byVersion = new Map<string, RunningAccuracy>();
 
-  record(modelKey: string, correct: boolean | null): { overall: RunningAccuracy; model: RunningAccuracy } {
+  /** `served` false for a challenger's prediction: it counts for its version, never for the system's accuracy. */
+  record(modelKey: string, correct: boolean | null, served = true): { overall: RunningAccuracy; model: RunningAccuracy } {
     let model = this.byVersion.get(modelKey);
     if (model === undefined) {
       model = new RunningAccuracy();
       this.byVersion.set(modelKey, model);
     }
-    this.overall.record(correct);
+    if (served) this.overall.record(correct);
     model.record(correct);
     return { overall: this.overall, model };
   }
@@ -81,10 +82,15 @@ export class AccuracyLedger {
   }
 
   /** Scores one prediction of a batch; returns the provisional running figures to write in its record. */
-  record(batch: AccuracyBook, modelKey: string, correct: boolean | null): { overall: RunningAccuracy; model: RunningAccuracy } {
-    batch.record(modelKey, correct);
+  record(
+    batch: AccuracyBook,
+    modelKey: string,
+    correct: boolean | null,
+    served = true,
+  ): { overall: RunningAccuracy; model: RunningAccuracy } {
+    batch.record(modelKey, correct, served);
     this.lastScored = batch;
-    return this.provisional.record(modelKey, correct);
+    return this.provisional.record(modelKey, correct, served);
   }
 
   commit(batch: AccuracyBook): void {

@@ -58,6 +58,7 @@ export class DataPath {
   private lastProgress = { at: Date.now(), predictions: 0 };
   /** Batches in flight score their predictions, and then count them, in the order they were fetched. */
   private readonly scoringTurns = new TurnQueue();
+  private dataArrived = false;
   private readonly countingTurns = new TurnQueue();
 
   constructor(
@@ -121,6 +122,13 @@ export class DataPath {
    */
   private async onBatch(batch: InboundBatch): Promise<void> {
     const { accuracy } = this.parts;
+    if (!this.dataArrived && batch.topic === this.settings.dataTopic && batch.records.length > 0) {
+      // When data began to flow, after the group join and (exactly once) the fence: where a backlog's time starts.
+      this.dataArrived = true;
+      this.parts.logger.info(
+        `first data batch: ${batch.records.length} records from ${batch.topic}/${batch.partition} at offset ${batch.records[0]?.offset}`,
+      );
+    }
     // Places in line, taken before anything is awaited: the order batches were fetched in.
     const scoring = this.scoringTurns.take();
     const counting = this.countingTurns.take();
@@ -181,19 +189,27 @@ export class DataPath {
         await answerRequests(batch.records, this.requestContext(lease, output), output, scoring);
       } else {
         const { model } = lease.version;
+        const challenger = lease.challenger;
         const chunks = chunk(batch.records, this.settings.batchSize).map((records) => {
           const packed = packChunk(records);
-          const predicted = packed.packed.length === 0 ? null : model.thread.predictPacked(model, packed.bytes, packed.ends);
-          return { packed, predicted };
+          if (packed.packed.length === 0) return { packed, predicted: null, shadowed: null };
+          // The arrays are handed to the thread, so the challenger (on the other thread, in parallel) gets copies; its failure only leaves it out.
+          const shadowed =
+            challenger === null
+              ? null
+              : challenger.model.thread.predictPacked(challenger.model, packed.bytes.slice(), packed.ends.slice()).catch(() => null);
+          return { packed, predicted: model.thread.predictPacked(model, packed.bytes, packed.ends), shadowed };
         });
         const predictions = await Promise.all(chunks.map((c) => c.predicted));
+        const shadows = await Promise.all(chunks.map((c) => c.shadowed));
         // Stopping or lost the partition: deliver nothing; the next owner reads these again.
         if (!batch.isActive()) return undefined;
         await scoring.ready;
         const now = Date.now();
         const by = this.predictedBy(lease);
         chunks.forEach(({ packed }, i) => {
-          const rows = scoreChunk(this.parts.accuracy, by, packed, predictions[i] ?? null, now, output);
+          const shadow = challenger === null ? null : { version: challenger.version, prediction: shadows[i] ?? null };
+          const rows = scoreChunk(this.parts.accuracy, by, packed, predictions[i] ?? null, now, output, shadow);
           if (rows > 0) this.parts.metrics.tensorCall(rows);
         });
       }

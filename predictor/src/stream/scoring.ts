@@ -19,6 +19,12 @@ export interface PredictedBy {
   replica: string;
 }
 
+/** The challenger's prediction of the same sample, scored beside the serving version's. */
+export interface ShadowPrediction {
+  version: number;
+  predicted: number;
+}
+
 /** Scores one prediction into the batch's draft accuracy, adds its record to the output, and returns it. */
 export function scorePrediction(
   accuracy: AccuracyLedger,
@@ -29,8 +35,15 @@ export function scorePrediction(
   confidence: number,
   now: number,
   output: BatchOutput,
+  shadow: ShadowPrediction | null = null,
 ): PredictionRecord {
   const correct = sample.label === null ? null : sample.label === predicted;
+  // The challenger first: its figures count for its version only, never in the running accuracy written.
+  const challenger =
+    shadow === null
+      ? undefined
+      : { version: shadow.version, predicted: shadow.predicted, correct: sample.label === null ? null : sample.label === shadow.predicted };
+  if (challenger !== undefined) accuracy.record(output.tally, `${by.name}:${challenger.version}`, challenger.correct, false);
   const { overall, model: perModel } = accuracy.record(output.tally, `${by.name}:${by.version}`, correct);
   const prediction: PredictionRecord = {
     sampleId: sample.sampleId,
@@ -49,6 +62,7 @@ export function scorePrediction(
     predictedAt: now,
     source: { topic: source.topic, partition: source.partition, offset: source.offset },
     predictor: by.replica,
+    ...(challenger === undefined ? {} : { challenger }),
   };
   output.predictions.push(prediction);
   return prediction;
@@ -62,6 +76,7 @@ export function scoreChunk(
   prediction: ChunkPrediction | null,
   now: number,
   output: BatchOutput,
+  shadow: { version: number; prediction: ChunkPrediction | null } | null = null,
 ): number {
   // Refused on their headers here, or on their bytes in the inference thread: dead-lettered in offset order all the same.
   const refused = [
@@ -73,6 +88,8 @@ export function scoreChunk(
     output.rejected.push(reason);
   }
   if (prediction === null) return 0;
+  // Both predicted the same packed bytes, so their rows match; a challenger that failed this chunk is left out of it.
+  const shadowed = shadow?.prediction?.index.length === prediction.index.length ? shadow.prediction : null;
   for (let row = 0; row < prediction.index.length; row++) {
     const label = prediction.labels[row] as number;
     const sample: SampleFacts = {
@@ -83,7 +100,9 @@ export function scoreChunk(
     };
     const source = packed.packed[prediction.index[row] as number] as InboundRecord;
     const p = prediction.predicted[row] as number;
-    const scored = scorePrediction(accuracy, by, sample, source, p, prediction.confidence[row] as number, now, output);
+    const challenger =
+      shadowed === null ? null : { version: (shadow as { version: number }).version, predicted: shadowed.predicted[row] as number };
+    const scored = scorePrediction(accuracy, by, sample, source, p, prediction.confidence[row] as number, now, output, challenger);
     output.records.push({ key: sample.sampleId, value: JSON.stringify(scored), headers: PREDICTION_HEADERS });
   }
   return prediction.index.length;

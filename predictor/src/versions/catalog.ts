@@ -1,5 +1,5 @@
 import type { HeldOutMetrics, ModelRecord } from '@hotswap/shared/contracts';
-import { InvalidMove, canMove, type CatalogSnapshot, type VersionState } from './states';
+import { InvalidMove, canMove, type CatalogSnapshot, type Standing, type VersionState } from './states';
 
 /** What the predictor knows about one published version, whether or not it is loaded. */
 export interface CatalogEntry {
@@ -9,7 +9,9 @@ export interface CatalogEntry {
   heldOut: HeldOutMetrics;
   /** Where the version is in its life: the one place this is kept (see states.ts). */
   state: VersionState;
-  /** Why the version can never serve (failed verification or loading), else null. */
+  /** Release, or a candidate and what was decided about it (see states.ts). */
+  standing: Standing;
+  /** Why the version can never serve (failed verification or loading, or lost on live data), else null. */
   rejection: string | null;
   /** The record, kept so the version can be loaded again (a pin, a rollback); null once dropped. */
   record: ModelRecord | null;
@@ -23,6 +25,8 @@ export interface CatalogEntry {
  */
 export class ModelCatalog {
   private readonly entries = new Map<number, CatalogEntry>();
+  /** Decisions read before their candidate (a topic replayed out of order): applied when it arrives. */
+  private readonly decisions = new Map<number, { promoted: boolean; reason: string }>();
   private pin: number | null = null;
   /** Off while the topic is read from its start: a pin later in the log must find its version's record kept. */
   private trimming = false;
@@ -41,20 +45,51 @@ export class ModelCatalog {
     this.dropOldRecords();
   }
 
-  /** Adds a published version as seen; a republished one replaces its record, and a rejected one may be tried again. */
-  add(record: ModelRecord): void {
+  /**
+   * Adds a published version as seen; a republished one replaces its record, and a rejected one may
+   * be tried again. A candidate serves only once promoted; a decision already made about it stands.
+   */
+  add(record: ModelRecord, candidate = false): void {
     const known = this.entries.get(record.version);
     const state = known === undefined || known.state === 'rejected' ? 'seen' : known.state;
+    const standing: Standing = !candidate
+      ? 'release'
+      : known?.standing === 'promoted' || known?.standing === 'lost'
+        ? known.standing
+        : 'candidate';
     this.entries.set(record.version, {
       version: record.version,
       architecture: record.architecture,
       createdAt: record.createdAt,
       heldOut: record.metrics,
+      standing,
       state,
-      rejection: null,
+      rejection: standing === 'lost' ? (known?.rejection ?? null) : null,
       record,
     });
+    const decided = this.decisions.get(record.version);
+    if (decided !== undefined && candidate) {
+      this.decisions.delete(record.version);
+      this.decide(record.version, decided.promoted, decided.reason);
+    }
     this.dropOldRecords();
+  }
+
+  /**
+   * A decision on a candidate: promoted, it may serve; lost, it never will. A release is not
+   * touched (decisions are about candidates); a decision is final, so a second one is ignored.
+   * Returns whether it changed anything.
+   */
+  decide(version: number, promoted: boolean, reason: string): boolean {
+    const entry = this.entries.get(version);
+    if (entry === undefined) {
+      this.decisions.set(version, { promoted, reason });
+      return false;
+    }
+    if (entry.standing !== 'candidate') return false;
+    entry.standing = promoted ? 'promoted' : 'lost';
+    if (!promoted) entry.rejection = reason;
+    return true;
   }
 
   get(version: number): CatalogEntry | undefined {
@@ -90,7 +125,7 @@ export class ModelCatalog {
   /** What the policy decides on. */
   snapshot(): CatalogSnapshot {
     return {
-      versions: this.newestFirst().map((e) => ({ version: e.version, state: e.state, loadable: e.record !== null })),
+      versions: this.newestFirst().map((e) => ({ version: e.version, state: e.state, standing: e.standing, loadable: e.record !== null })),
       pin: this.pin,
     };
   }
@@ -99,7 +134,7 @@ export class ModelCatalog {
     if (!this.trimming) return;
     let kept = 0;
     for (const entry of this.newestFirst()) {
-      if (entry.record === null || entry.version === this.pin || ['loading', 'ready', 'serving'].includes(entry.state)) continue;
+      if (entry.record === null || entry.version === this.pin || ['loading', 'ready', 'serving', 'shadow'].includes(entry.state)) continue;
       if (kept < this.keepRecords) kept++;
       else entry.record = null;
     }

@@ -2,7 +2,7 @@
 // the main thread with their weights moved, not copied, one at a time.
 import { parentPort, workerData } from 'node:worker_threads';
 // By layer, not the package index: the index loads TensorFlow.js, which this thread never uses.
-import { isControlRecord, modelCodec } from '@hotswap/shared/contracts';
+import { isControlRecord, modelCodec, modelRole } from '@hotswap/shared/contracts';
 import { createTransport, type InboundRecord, type TopicReader } from '@hotswap/shared/transport';
 import { createLogger } from '@hotswap/shared/telemetry';
 import type { ModelFeedCommand, ModelFeedItem, ModelFeedMessage, ModelFeedSettings } from './feed';
@@ -33,7 +33,7 @@ function itemOf(record: InboundRecord): ModelFeedItem | null {
   try {
     const model = modelCodec.decode(record.value, record.headers);
     const signature = model.signature === null ? null : (own(model.signature) as Buffer);
-    return { kind: 'model', place, model: { ...model, weights: own(model.weights) as Buffer, signature } };
+    return { kind: 'model', place, model: { ...model, weights: own(model.weights) as Buffer, signature }, role: modelRole(record.headers) };
   } catch (e) {
     return { kind: 'undecodable', place, message: (e as Error).message };
   }

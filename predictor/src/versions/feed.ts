@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { bufferView, withBufferViews, type ModelRecord, type TransportSettings } from '@hotswap/shared';
+import { bufferView, withBufferViews, type ModelRecord, type ModelRole, type TransportSettings } from '@hotswap/shared';
 
 /** Where a record sits in its topic, for log lines. */
 export interface RecordPlace {
@@ -11,7 +11,7 @@ export interface RecordPlace {
 
 /** One record of the model topic as the reading thread hands it over (tombstones are skipped there). */
 export type ModelFeedItem =
-  | { kind: 'model'; place: RecordPlace; model: ModelRecord }
+  | { kind: 'model'; place: RecordPlace; model: ModelRecord; role: ModelRole }
   | { kind: 'control'; place: RecordPlace; value: Buffer }
   | { kind: 'undecodable'; place: RecordPlace; message: string };
 

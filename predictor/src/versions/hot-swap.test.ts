@@ -245,3 +245,90 @@ describe('HotSwap: swap latency', () => {
     assert.equal(t.swap.firstPrediction(1, after + 6000), null);
   });
 });
+
+function decision(action: 'promote' | 'reject', version: number, champion: number): ModelControl {
+  const evidence = {
+    champion,
+    challenger: version,
+    pairs: 200,
+    bothRight: 120,
+    bothWrong: 10,
+    challengerOnly: 60,
+    championOnly: 10,
+    pValue: 1e-9,
+    threshold: 0.001,
+  };
+  return { ...control(action, version), requestedBy: 'modelgenerator', evidence };
+}
+
+describe('HotSwap: a candidate is scored as the challenger and serves only once promoted', () => {
+  it('loads a candidate beside the serving version; every batch leases both; the serving version does not change', async () => {
+    const t = await caughtUpWith([1]);
+    await t.swap.add(record(2), true);
+    assert.deepEqual(t.loads, [1, 2]);
+    const lease = t.swap.acquire();
+    assert.equal(lease.version.version, 1);
+    assert.equal(lease.challenger?.version, 2);
+    t.swap.release(lease);
+    assert.equal(t.states()[2], 'challenger');
+  });
+
+  it('promoted: the challenger serves from the next batch, as loaded (no second load)', async () => {
+    const t = await caughtUpWith([1]);
+    await t.swap.add(record(2), true);
+    await t.swap.control(decision('promote', 2, 1));
+    assert.deepEqual(t.loads, [1, 2], 'v2 was not loaded again');
+    assert.equal(t.serving(), 2);
+    assert.deepEqual(t.disposed, [1], 'the old champion goes once its batches end');
+    assert.equal(t.swap.acquire().challenger, null);
+  });
+
+  it('rejected: the challenger is unloaded once its batches end, never serves, and the status says why', async () => {
+    const t = await caughtUpWith([1]);
+    await t.swap.add(record(2), true);
+    const inFlight = t.swap.acquire();
+    await t.swap.control(decision('reject', 2, 1));
+    assert.deepEqual(t.disposed, [], 'a batch still predicts with it');
+    t.swap.release(inFlight);
+    assert.deepEqual(t.disposed, [2]);
+    assert.equal(t.serving(), 1);
+    const v2 = t.swap.status(() => ({ accuracy: null, labelled: 0, predictions: 0 })).versions.find((v) => v.version === 2);
+    assert.equal(v2?.state, 'rejected');
+    assert.match(v2?.rejection ?? '', /rejected by modelgenerator against v1 on 200 paired samples: 60 right only by v2, 10 only by v1/);
+  });
+
+  it('a decision read before its candidate (a replay out of order) stands when the candidate arrives', async () => {
+    const t = await caughtUpWith([1]);
+    await t.swap.control(decision('reject', 2, 1));
+    await t.swap.add(record(2), true);
+    assert.deepEqual(t.loads, [1], 'the rejected candidate is never loaded');
+  });
+
+  it('a pin overrides a promotion: the pinned version goes on serving', async () => {
+    const t = await caughtUpWith([1]);
+    await t.swap.control(control('pin', 1));
+    await t.swap.add(record(2), true);
+    await t.swap.control(decision('promote', 2, 1));
+    assert.equal(t.serving(), 1);
+    await t.swap.control(control('unpin', null));
+    assert.equal(t.serving(), 2);
+  });
+
+  it('a newer release replacing the champion mid-trial serves; the challenger stays loaded and is scored against it', async () => {
+    const t = await caughtUpWith([1]);
+    await t.swap.add(record(2), true);
+    await t.swap.add(record(3));
+    const lease = t.swap.acquire();
+    assert.equal(lease.version.version, 3);
+    assert.equal(lease.challenger?.version, 2);
+    t.swap.release(lease);
+    assert.deepEqual(t.loads, [1, 2, 3]);
+  });
+
+  it('a candidate newer than every release does not serve by being the newest', async () => {
+    const t = await caughtUpWith([1]);
+    await t.swap.add(record(5), true);
+    assert.equal(t.serving(), 1);
+    assert.equal(t.states()[5], 'challenger');
+  });
+});

@@ -1,7 +1,7 @@
-import { ModelRejected, type ModelControl, type ModelRecord, type RejectionReason } from '@hotswap/shared/contracts';
+import { ModelRejected, isDecision, type ModelControl, type ModelRecord, type RejectionReason } from '@hotswap/shared/contracts';
 import { ControlRefused, type ModelStatus, type VersionState as ApiVersionState } from '../http/serving';
 import { ModelCatalog } from './catalog';
-import { keepLoaded, nextAction, notServingYet, pinUnmet, rollbackTarget } from './policy';
+import { keepChallenger, keepLoaded, nextAction, notServingYet, pinUnmet, rollbackTarget } from './policy';
 import { ModelRegistry, type Lease, type RegistryEvent } from './registry';
 import type { VersionState } from './states';
 
@@ -17,9 +17,11 @@ export type SwapEvent<M> =
   | { kind: 'caught-up'; versions: number; pin: number | null }
   | { kind: 'not-serving'; version: number; why: 'not-newer' | 'pinned-elsewhere'; next: number | null; pin: number | null }
   | { kind: 'operator'; control: ModelControl }
+  /** A decision on a candidate read from the model topic; `applied` false when it changed nothing (a repeat, or about a release). */
+  | { kind: 'decision'; control: ModelControl; applied: boolean }
   | { kind: 'pin-unmet'; pin: number }
-  /** `trial`: loaded only to check that it can serve (before a pin or rollback is written), then disposed. */
-  | { kind: 'loaded'; record: ModelRecord; model: M; trial: boolean }
+  /** `trial`: loaded only to check that it can serve (before a pin or rollback is written), then disposed; `challenger`: loaded to be scored in shadow. */
+  | { kind: 'loaded'; record: ModelRecord; model: M; trial: boolean; challenger: boolean }
   | { kind: 'rejected'; record: ModelRecord; reason: RejectionReason | 'load-failed'; message: string }
   | { kind: 'unwanted'; version: number }
   | RegistryEvent<M>;
@@ -31,6 +33,7 @@ const API_STATE: Record<VersionState, ApiVersionState> = {
   serving: 'serving',
   retired: 'available',
   rejected: 'rejected',
+  shadow: 'challenger',
 };
 
 /**
@@ -86,13 +89,18 @@ export class HotSwap<M> {
     this.registry.release(lease);
   }
 
-  /** A version read from the model topic. Until the topic was read to its end, it is only catalogued. */
-  async add(record: ModelRecord): Promise<void> {
-    this.catalog.add(record);
+  /** The challenger scored beside the serving version, if any. */
+  get challengerVersion(): { name: string; version: number } | null {
+    return this.registry.challengerVersion;
+  }
+
+  /** A version read from the model topic (a candidate serves only once promoted). Until the topic was read to its end, it is only catalogued. */
+  async add(record: ModelRecord, candidate = false): Promise<void> {
+    this.catalog.add(record, candidate);
     if (!this.caughtUp) return;
     const snapshot = this.catalog.snapshot();
     const why = notServingYet(snapshot, record.version);
-    if (why !== null) {
+    if (why !== null && !candidate) {
       // Still catalogued: an operator may pin or roll back to it.
       this.onEvent({
         kind: 'not-serving',
@@ -105,8 +113,15 @@ export class HotSwap<M> {
     await this.reconcile();
   }
 
-  /** A control record read from the model topic: the pin it sets (or lifts) is followed at once. */
+  /** A control record read from the model topic: the pin it sets (or lifts), or the decision it records, is followed at once. */
   async control(control: ModelControl): Promise<void> {
+    if (isDecision(control.action)) {
+      const applied = this.catalog.decide(control.version as number, control.action === 'promote', decisionReason(control));
+      if (!this.caughtUp) return;
+      this.onEvent({ kind: 'decision', control, applied });
+      await this.reconcile();
+      return;
+    }
     this.catalog.setPin(control.action === 'unpin' ? null : control.version);
     if (!this.caughtUp) return;
     this.onEvent({ kind: 'operator', control });
@@ -142,6 +157,27 @@ export class HotSwap<M> {
         this.registry.unstage(`pinned to the serving v${snapshot.pin}`);
         continue;
       }
+      if (action.kind === 'drop-challenger') {
+        const standing = this.catalog.get(action.version)?.standing;
+        this.registry.dropChallenger(
+          standing === 'lost'
+            ? 'rejected on live evidence'
+            : standing === 'promoted'
+              ? 'promoted, but a pin or a newer version serves'
+              : 'an earlier candidate comes first',
+        );
+        continue;
+      }
+      if (action.kind === 'stage-challenger') {
+        this.catalog.move(action.version, 'ready');
+        this.loadStartedAt.set(action.version, Date.now());
+        this.registry.stageChallenger();
+        continue;
+      }
+      if (action.kind === 'load-challenger') {
+        await this.loadChallenger(action.version);
+        continue;
+      }
       if (action.kind !== 'load') return;
       const { version } = action;
       const record = this.catalog.get(version)?.record as ModelRecord;
@@ -164,11 +200,27 @@ export class HotSwap<M> {
     }
   }
 
+  /** Loads a candidate beside the serving version and sets it as the challenger, if it is still the one to score. */
+  private async loadChallenger(version: number): Promise<void> {
+    const record = this.catalog.get(version)?.record as ModelRecord;
+    this.catalog.move(version, 'loading');
+    const model = await this.tryLoad(record, 'challenger');
+    if (model === null) return;
+    this.catalog.move(version, 'shadow');
+    if (!keepChallenger(this.catalog.snapshot(), version)) {
+      this.catalog.move(version, 'seen');
+      this.loader.dispose(model);
+      this.onEvent({ kind: 'unwanted', version });
+      return;
+    }
+    this.registry.setChallenger({ name: record.name, version, model });
+  }
+
   /** Loads a record; a failure rejects the version for good (logged by the listener). */
-  private async tryLoad(record: ModelRecord, trial = false): Promise<M | null> {
+  private async tryLoad(record: ModelRecord, purpose: 'serve' | 'trial' | 'challenger' = 'serve'): Promise<M | null> {
     try {
       const model = await this.loader.load(record, this.registry.nextVersion?.model ?? null);
-      this.onEvent({ kind: 'loaded', record, model, trial });
+      this.onEvent({ kind: 'loaded', record, model, trial: purpose === 'trial', challenger: purpose === 'challenger' });
       return model;
     } catch (e) {
       const reason = e instanceof ModelRejected ? e.reason : 'load-failed';
@@ -184,7 +236,7 @@ export class HotSwap<M> {
     if (event.kind === 'swapped') {
       this.catalog.move(event.to.version, 'serving');
       if (event.from !== null) this.catalog.move(event.from.version, 'retired');
-    } else if (event.kind === 'discarded') {
+    } else if (event.kind === 'discarded' || event.kind === 'challenger-dropped') {
       this.catalog.move(event.version.version, 'seen');
     }
   }
@@ -227,7 +279,7 @@ export class HotSwap<M> {
   /** Loads a version beside the serving one and disposes it; a failure rejects the version and refuses the request. */
   private async trialLoad(record: ModelRecord): Promise<void> {
     this.catalog.move(record.version, 'loading');
-    const model = await this.tryLoad(record, true);
+    const model = await this.tryLoad(record, 'trial');
     if (model !== null) {
       this.loader.dispose(model);
       this.catalog.move(record.version, 'seen');
@@ -247,7 +299,8 @@ export class HotSwap<M> {
       pinnedVersion: this.catalog.pinned,
       versions: this.catalog.newestFirst().map((entry) => ({
         version: entry.version,
-        state: API_STATE[entry.state],
+        state: entry.standing === 'lost' ? 'rejected' : API_STATE[entry.state],
+        role: entry.standing === 'release' ? 'release' : 'candidate',
         architecture: entry.architecture,
         createdAt: entry.createdAt,
         heldOut: entry.heldOut,
@@ -261,4 +314,14 @@ export class HotSwap<M> {
   clear(): void {
     this.registry.clear();
   }
+}
+
+/** A decision's reason as the status API and the log show it: what was decided, on what evidence. */
+export function decisionReason(control: ModelControl): string {
+  const e = control.evidence;
+  const verb = control.action === 'promote' ? 'promoted' : 'rejected';
+  const why = control.reason === null ? '' : ` (${control.reason})`;
+  if (e === undefined || e === null) return `${verb} by ${control.requestedBy}${why}`;
+  const p = e.pValue === null ? 'no test' : `p=${e.pValue.toExponential(2)}`;
+  return `${verb} by ${control.requestedBy}${why} against v${e.champion} on ${e.pairs} paired samples: ${e.challengerOnly} right only by v${e.challenger}, ${e.championOnly} only by v${e.champion}, ${p} (threshold ${e.threshold.toExponential(2)})`;
 }

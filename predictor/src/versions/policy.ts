@@ -13,7 +13,13 @@ export type Action =
   /** Load this version (then stage it if it is still wanted). */
   | { kind: 'load'; version: number; pinned: boolean }
   /** The serving version should go on serving: drop the ready one before it takes over. */
-  | { kind: 'unstage'; version: number };
+  | { kind: 'unstage'; version: number }
+  /** The version that should serve is the challenger, loaded already: stage it as it is. */
+  | { kind: 'stage-challenger'; version: number }
+  /** Load this candidate as the challenger, to be scored beside the serving version. */
+  | { kind: 'load-challenger'; version: number }
+  /** The challenger is decided or no longer the one to score: unload it. */
+  | { kind: 'drop-challenger'; version: number };
 
 /** The version the next batch takes: the ready one, else the serving one. */
 export function nextToServe(snapshot: CatalogSnapshot): number | null {
@@ -31,14 +37,40 @@ export function target(snapshot: CatalogSnapshot): { version: number; pinned: bo
   return newest === undefined ? null : { version: newest.version, pinned: false };
 }
 
+/** What serves comes first; then the challenger. One load at a time. */
 export function nextAction(snapshot: CatalogSnapshot): Action {
   const loading = find(snapshot, 'loading');
   if (loading !== null) return { kind: 'wait', version: loading };
   const wanted = target(snapshot);
-  if (wanted === null || !movesTo(snapshot, wanted)) return { kind: 'none' };
-  const ready = find(snapshot, 'ready');
-  if (ready !== null && wanted.version === find(snapshot, 'serving')) return { kind: 'unstage', version: ready };
-  return { kind: 'load', version: wanted.version, pinned: wanted.pinned };
+  if (wanted !== null && movesTo(snapshot, wanted)) {
+    const ready = find(snapshot, 'ready');
+    if (ready !== null && wanted.version === find(snapshot, 'serving')) return { kind: 'unstage', version: ready };
+    if (wanted.version === find(snapshot, 'shadow')) return { kind: 'stage-challenger', version: wanted.version };
+    return { kind: 'load', version: wanted.version, pinned: wanted.pinned };
+  }
+  const scoring = find(snapshot, 'shadow');
+  const challenger = challengerTarget(snapshot);
+  if (scoring !== null && scoring !== challenger) return { kind: 'drop-challenger', version: scoring };
+  if (scoring === null && challenger !== null) return { kind: 'load-challenger', version: challenger };
+  return { kind: 'none' };
+}
+
+/**
+ * The candidate to score beside the serving version: the oldest undecided one that can load, so
+ * candidates are decided in the order they were published. None while nothing serves (nothing to
+ * pair it with) or before the catalog is read.
+ */
+export function challengerTarget(snapshot: CatalogSnapshot): number | null {
+  if (find(snapshot, 'serving') === null) return null;
+  const waiting = snapshot.versions.filter(
+    (v) => v.standing === 'candidate' && v.state !== 'rejected' && (v.loadable || v.state === 'shadow'),
+  );
+  return waiting.at(-1)?.version ?? null;
+}
+
+/** Whether a candidate that finished loading should stay loaded as the challenger. */
+export function keepChallenger(snapshot: CatalogSnapshot, version: number): boolean {
+  return challengerTarget(snapshot) === version && target(snapshot)?.version !== version;
 }
 
 /** Whether a version that finished loading should be staged: it is still the one that should serve. */
@@ -66,9 +98,10 @@ export function rollbackTarget(snapshot: CatalogSnapshot): number | null {
   return snapshot.versions.find((v) => v.version < from && canServe(v))?.version ?? null;
 }
 
-/** A version can serve when it never failed and is loaded, or can be loaded from its kept record. */
+/** A version can serve when it never failed, is a release or a promoted candidate, and is loaded or can be loaded. */
 function canServe(v: VersionSnapshot): boolean {
-  return v.state !== 'rejected' && (v.loadable || v.state === 'ready' || v.state === 'serving');
+  if (v.state === 'rejected' || v.standing === 'candidate' || v.standing === 'lost') return false;
+  return v.loadable || v.state === 'ready' || v.state === 'serving' || v.state === 'shadow';
 }
 
 /** Forward only, unless pinned; and never to the version already next. */
@@ -78,6 +111,6 @@ function movesTo(snapshot: CatalogSnapshot, wanted: { version: number; pinned: b
   return wanted.pinned || next === null || wanted.version > next;
 }
 
-function find(snapshot: CatalogSnapshot, state: 'ready' | 'serving' | 'loading'): number | null {
+function find(snapshot: CatalogSnapshot, state: 'ready' | 'serving' | 'loading' | 'shadow'): number | null {
   return snapshot.versions.find((v) => v.state === state)?.version ?? null;
 }

@@ -7,12 +7,16 @@ export interface ModelVersion<M> {
 
 export interface Lease<M> {
   readonly version: ModelVersion<M>;
+  /** The challenger scored beside it on this batch, if one is loaded: its predictions are never written. */
+  readonly challenger: ModelVersion<M> | null;
 }
 
 export type RegistryEvent<M> =
   | { kind: 'staged'; version: ModelVersion<M> }
   | { kind: 'swapped'; from: ModelVersion<M> | null; to: ModelVersion<M> }
   | { kind: 'discarded'; version: ModelVersion<M>; why: string }
+  | { kind: 'challenger'; version: ModelVersion<M> }
+  | { kind: 'challenger-dropped'; version: ModelVersion<M>; why: string }
   | { kind: 'disposed'; version: ModelVersion<M> };
 
 /**
@@ -25,6 +29,7 @@ export type RegistryEvent<M> =
 export class ModelRegistry<M> {
   private serving: ModelVersion<M> | null = null;
   private staged: ModelVersion<M> | null = null;
+  private challenger: ModelVersion<M> | null = null;
   private readonly leases = new Map<ModelVersion<M>, number>();
   private readonly retired = new Set<ModelVersion<M>>();
 
@@ -67,29 +72,69 @@ export class ModelRegistry<M> {
     this.dispose(dropped);
   }
 
-  /** Called at a batch start: swaps in the staged version, then leases the serving one. */
+  get challengerVersion(): ModelVersion<M> | null {
+    return this.challenger;
+  }
+
+  /** Sets the challenger: from the next batch on, every batch leases it too. */
+  setChallenger(challenger: ModelVersion<M>): void {
+    if (this.challenger !== null) this.dropChallenger(`replaced by v${challenger.version}`);
+    this.challenger = challenger;
+    this.onEvent({ kind: 'challenger', version: challenger });
+  }
+
+  /** Stops scoring the challenger; it is disposed once the batches that leased it end. */
+  dropChallenger(why: string): void {
+    const dropped = this.challenger;
+    if (dropped === null) return;
+    this.challenger = null;
+    this.onEvent({ kind: 'challenger-dropped', version: dropped, why });
+    this.retired.add(dropped);
+    this.disposeIfIdle(dropped);
+  }
+
+  /** The challenger, promoted, is staged as it is: it takes the traffic at the next batch. */
+  stageChallenger(): void {
+    const promoted = this.challenger;
+    if (promoted === null) throw new Error('no challenger to stage');
+    this.challenger = null;
+    this.stage(promoted);
+  }
+
+  /** Called at a batch start: swaps in the staged version, then leases the serving one (and the challenger). */
   acquire(): Lease<M> {
     this.promote();
     const serving = this.serving;
     if (serving === null) throw new Error('no model version is ready to serve');
-    this.leases.set(serving, (this.leases.get(serving) ?? 0) + 1);
-    return { version: serving };
+    this.hold(serving);
+    if (this.challenger !== null) this.hold(this.challenger);
+    return { version: serving, challenger: this.challenger };
   }
 
   /** Called at a batch end. */
   release(lease: Lease<M>): void {
-    const count = this.leases.get(lease.version);
-    if (count === undefined) throw new Error(`v${lease.version.version} released more often than acquired`);
-    if (count === 1) this.leases.delete(lease.version);
-    else this.leases.set(lease.version, count - 1);
-    this.disposeIfIdle(lease.version);
+    this.letGo(lease.version);
+    if (lease.challenger !== null) this.letGo(lease.challenger);
+  }
+
+  private hold(version: ModelVersion<M>): void {
+    this.leases.set(version, (this.leases.get(version) ?? 0) + 1);
+  }
+
+  private letGo(version: ModelVersion<M>): void {
+    const count = this.leases.get(version);
+    if (count === undefined) throw new Error(`v${version.version} released more often than acquired`);
+    if (count === 1) this.leases.delete(version);
+    else this.leases.set(version, count - 1);
+    this.disposeIfIdle(version);
   }
 
   /** Disposes every version (at shutdown); leases still held are the caller's bug. */
   clear(): void {
-    for (const v of [this.serving, this.staged, ...this.retired]) if (v !== null) this.dispose(v);
+    for (const v of [this.serving, this.staged, this.challenger, ...this.retired]) if (v !== null) this.dispose(v);
     this.serving = null;
     this.staged = null;
+    this.challenger = null;
     this.retired.clear();
     this.leases.clear();
   }

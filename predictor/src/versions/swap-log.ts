@@ -1,7 +1,7 @@
 import type { Logger } from '@hotswap/shared/telemetry';
 import type { HostedModel } from '../inference/threads';
 import type { PredictorMetrics } from '../metrics';
-import type { SwapEvent } from './hot-swap';
+import { decisionReason, type SwapEvent } from './hot-swap';
 
 /** What the hot swap says, as log lines and metrics: an operator reads the swap's story in the log. */
 export function logSwapEvents(modelName: string, logger: Logger, metrics: PredictorMetrics): (event: SwapEvent<HostedModel>) => void {
@@ -26,10 +26,36 @@ export function logSwapEvents(modelName: string, logger: Logger, metrics: Predic
         logger.info(`operator ${what} (by ${control.requestedBy}${control.reason === null ? '' : `: ${control.reason}`})`);
         break;
       }
+      case 'decision': {
+        const { control } = event;
+        if (!event.applied) {
+          logger.info(`decision ${control.action} v${control.version} changes nothing here (already decided, or not a candidate)`);
+          break;
+        }
+        logger.info(`${modelName} v${control.version} ${decisionReason(control)}`);
+        metrics.decided(control.action === 'promote' ? 'promoted' : 'rejected');
+        break;
+      }
+      case 'challenger':
+        logger.info(
+          `challenger ${event.version.name} v${event.version.version} (${event.version.model.record.architecture}) scored beside the serving version on every labelled sample; its predictions are not written`,
+        );
+        metrics.challenger(event.version.version);
+        break;
+      case 'challenger-dropped':
+        logger.info(`challenger ${event.version.name} v${event.version.version} no longer scored: ${event.why}`);
+        metrics.challenger(null);
+        break;
       case 'pin-unmet':
         logger.warn(`pinned v${event.pin} cannot serve here (not read yet, rejected, or no longer kept); serving the newest valid version`);
         break;
       case 'loaded':
+        if (event.challenger) {
+          logger.info(
+            `loaded candidate ${event.record.name} v${event.record.version} (${event.record.architecture}) in ${event.model.loadMs.toFixed(0)} ms, as the challenger`,
+          );
+          break;
+        }
         if (event.trial) {
           logger.info(`checked that ${event.record.name} v${event.record.version} loads (${event.model.loadMs.toFixed(0)} ms)`);
           break;

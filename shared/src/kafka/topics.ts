@@ -22,6 +22,11 @@ export function controlRecordKey(name: string): string {
   return `${name}@control`;
 }
 
+/** The key of the decision on one candidate version (promote, reject): compaction keeps every decision. */
+export function decisionRecordKey(name: string, version: number): string {
+  return `${name}@decision-v${version}`;
+}
+
 export const DEFAULT_DATA_PARTITIONS = 6;
 
 export function dataTopicSpec(topic: string, partitions: number): TopicSpec {

@@ -63,6 +63,15 @@ export interface PredictionRecord {
   predictedAt: number;
   source: { topic: string; partition: number; offset: string };
   predictor: string;
+  /** What the challenger (a candidate scored in shadow) predicted for this sample, when one is scored; absent otherwise. */
+  challenger?: ChallengerOutcome;
+}
+
+/** A challenger's prediction of a sample the serving version predicted: recorded beside it, never served. */
+export interface ChallengerOutcome {
+  version: number;
+  predicted: number;
+  correct: boolean | null;
 }
 
 /** A request/reply request (schemas/request.avsc): samples an app wants predicted together. */
