@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { retryForever, sampleCodec, type Logger, type OutboundRecord, type RecordSender } from '@hotswap/shared';
+import type { LabelSwap } from './drift';
 import { samplesDue, type SampleSource } from './stream';
 
 export interface DataGeneratorParts {
@@ -11,6 +12,10 @@ export interface DataGeneratorParts {
   count: number;
   logger: Logger;
   onSent?: (n: number) => void;
+  /** Sudden drift: two classes trade labels from one position on; undefined when off. */
+  labelSwap?: LabelSwap | undefined;
+  /** Called after each send with how many of its samples carried a swapped label. */
+  onDrifted?: (n: number) => void;
 }
 
 const MAX_BATCH = 500;
@@ -20,6 +25,7 @@ export class DataGenerator {
   private stopping = false;
   private readonly abort = new AbortController();
   private running: Promise<void> = Promise.resolve();
+  private driftAnnounced = false;
   sent = 0;
 
   constructor(private readonly parts: DataGeneratorParts) {}
@@ -30,7 +36,7 @@ export class DataGenerator {
   }
 
   private async loop(): Promise<void> {
-    const { source, producer, topic, rate, count, logger } = this.parts;
+    const { producer, topic, rate, count, logger } = this.parts;
     const started = Date.now();
     let lastReport = started;
     const total = count === 0 ? Number.POSITIVE_INFINITY : count;
@@ -44,12 +50,7 @@ export class DataGenerator {
         }
         continue;
       }
-      const now = Date.now();
-      const records: OutboundRecord[] = [];
-      for (let i = 0; i < due; i++) {
-        const sample = source.sampleAt(this.sent + i, now);
-        records.push({ key: sample.sampleId, value: sampleCodec.encode(sample), headers: sampleCodec.headers(), timestamp: now });
-      }
+      const { records, drifted } = this.batch(due, Date.now());
       try {
         // A broker restart must not end the stream: wait it out, then send the same records.
         await retryForever(() => producer.send(topic, records), {
@@ -63,6 +64,12 @@ export class DataGenerator {
       }
       this.sent += due;
       this.parts.onSent?.(due);
+      if (drifted > 0) this.parts.onDrifted?.(drifted);
+      const swap = this.parts.labelSwap;
+      if (swap !== undefined && !this.driftAnnounced && this.sent > swap.fromSample) {
+        this.driftAnnounced = true;
+        logger.info(swap.firstDriftLine);
+      }
       if (Date.now() - lastReport >= 5000) {
         lastReport = Date.now();
         const seconds = (lastReport - started) / 1000;
@@ -71,6 +78,23 @@ export class DataGenerator {
       }
     }
     logger.info(`sent ${this.sent} samples in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  /** The records of the next `due` positions, and how many of them carry a swapped label. */
+  private batch(due: number, now: number): { records: OutboundRecord[]; drifted: number } {
+    const { source, labelSwap } = this.parts;
+    const records: OutboundRecord[] = [];
+    let drifted = 0;
+    for (let i = 0; i < due; i++) {
+      const position = this.sent + i;
+      const sample = source.sampleAt(position, now);
+      const label = labelSwap === undefined ? sample.label : labelSwap.labelAt(sample.label, position);
+      if (label !== sample.label) drifted++;
+      // Only the label changes: the features stay those of the original class.
+      const record = label === sample.label ? sample : { ...sample, label };
+      records.push({ key: record.sampleId, value: sampleCodec.encode(record), headers: sampleCodec.headers(), timestamp: now });
+    }
+    return { records, drifted };
   }
 
   async stop(): Promise<void> {

@@ -19,7 +19,7 @@ import {
   readConfig,
   runMain,
 } from '@hotswap/shared';
-import { SUMMARY, datageneratorSpec } from './config';
+import { SUMMARY, datageneratorSpec, labelSwapFor } from './config';
 import { DataGenerator } from './generator';
 import { RequestClient } from './request-client';
 import { REQUEST_SUMMARY, requestSpec } from './request-config';
@@ -100,6 +100,7 @@ if (process.argv[2] === 'request') {
     const runId = cfg.runId === '' ? randomBytes(3).toString('hex') : cfg.runId;
     // Settings read from a file are checked before the dataset loads, so a bad one fails at once.
     const connection = transportSettings(cfg);
+    const labelSwap = labelSwapFor(cfg);
     const source = sampleSource(cfg, runId, logger);
 
     const kafka = createTransport(connection, logger);
@@ -114,6 +115,12 @@ if (process.argv[2] === 'request') {
       labelNames: ['dataset'],
       registers: [registry],
     });
+    const drifted = new Counter({
+      name: 'hotswap_datagenerator_drifted_samples_total',
+      help: 'Samples written to the data topic with their label swapped by DRIFT_SWAP_LABELS',
+      labelNames: ['dataset'],
+      registers: [registry],
+    });
     const server = cfg.metricsPort >= 0 ? new MetricsServer(registry, cfg.metricsPort) : undefined;
     if (server !== undefined) logger.info(`metrics on :${await server.start()}/metrics`);
     const generator = new DataGenerator({
@@ -124,10 +131,17 @@ if (process.argv[2] === 'request') {
       count: cfg.count,
       logger,
       onSent: (n) => produced.inc({ dataset: cfg.dataset }, n),
+      labelSwap,
+      onDrifted: (n) => drifted.inc({ dataset: cfg.dataset }, n),
     });
     logger.info(
       `streaming ${cfg.dataset} (${cfg.split} split, run ${runId}) to ${cfg.dataTopic} at ${cfg.rate === 0 ? 'full speed' : `${cfg.rate}/s`}${cfg.count === 0 ? ', endless' : `, ${cfg.count} samples`}`,
     );
+    if (labelSwap !== undefined) {
+      logger.info(labelSwap.startLine);
+      const unreached = labelSwap.unreachedWarning(cfg.count);
+      if (unreached !== undefined) logger.warn(unreached);
+    }
     generator.run().then(
       () => process.kill(process.pid, 'SIGTERM'),
       (e: Error) => onFatal(e),
