@@ -1,4 +1,6 @@
 import { DEFAULT_TOPICS, parsers, setting, sharedSettings, transportSpec, type ModelRole } from '@hotswap/shared';
+import { DEFAULT_PROMOTION } from './loop/judge';
+import { DEFAULT_PAGE_HINKLEY } from './loop/page-hinkley';
 import { NO_SCHEDULE, SCHEDULE_PRESETS, parseSchedule } from './schedule';
 
 export const SUMMARY =
@@ -86,9 +88,88 @@ export const modelgeneratorSpec = {
     64 * 1024 * 1024,
   ),
   logLevel: sharedSettings.logLevel,
+  continual: setting(
+    'CONTINUAL',
+    "on: watch the serving version's live errors for drift, train a challenger on the samples that follow one, and judge every candidate on live data, writing each decision to the model topic (run one per model)",
+    'on | off',
+    parsers.oneOf('on', 'off'),
+    'off',
+  ),
+  dataTopic: setting('DATA_TOPIC', 'continual mode: topic of the labelled samples', 'a topic name', parsers.topic, DEFAULT_TOPICS.data),
+  predictionTopic: setting(
+    'PREDICTION_TOPIC',
+    "continual mode: topic of the predictions (with the challengers' outcomes)",
+    'a topic name',
+    parsers.topic,
+    DEFAULT_TOPICS.prediction,
+  ),
+  continualSamples: setting(
+    'CONTINUAL_SAMPLES',
+    'continual mode: labelled samples read after a drift that the challenger is trained on (a fifth held out to measure it)',
+    'an integer >= 10',
+    parsers.integer(10),
+    2000,
+  ),
+  continualEpochs: setting(
+    'CONTINUAL_EPOCHS',
+    'continual mode: epochs of fine-tuning the serving version on them',
+    'an integer 1..100',
+    parsers.integer(1, 100),
+    3,
+  ),
+  driftTolerance: setting(
+    'DRIFT_TOLERANCE',
+    'continual mode: rise in the error rate per prediction ignored as noise (Page-Hinkley delta)',
+    'a number 0..1',
+    parsers.number(0, 1),
+    DEFAULT_PAGE_HINKLEY.tolerance,
+  ),
+  driftThreshold: setting(
+    'DRIFT_THRESHOLD',
+    'continual mode: accumulated rise that signals a drift (Page-Hinkley lambda); higher waits longer and errs less',
+    'a number > 0',
+    parsers.number(0.001),
+    DEFAULT_PAGE_HINKLEY.threshold,
+  ),
+  promotionSignificance: setting(
+    'PROMOTION_SIGNIFICANCE',
+    'continual mode: chance, over all looks at one candidate, of a decision the evidence does not bear out',
+    'a number in (0, 1)',
+    parsers.number(1e-9, 0.5),
+    DEFAULT_PROMOTION.significance,
+  ),
+  promotionMinPairs: setting(
+    'PROMOTION_MIN_PAIRS',
+    'continual mode: labelled samples both versions predicted before the first look',
+    'an integer >= 10',
+    parsers.integer(10),
+    DEFAULT_PROMOTION.minPairs,
+  ),
+  promotionBudget: setting(
+    'PROMOTION_BUDGET',
+    'continual mode: paired samples after which a candidate not shown better is rejected',
+    'an integer >= PROMOTION_MIN_PAIRS',
+    parsers.integer(10),
+    DEFAULT_PROMOTION.budget,
+  ),
 };
 
-const { trainPort: _port, trainHost: _host, trainMaxBodyBytes: _maxBody, ...commandSettings } = modelgeneratorSpec;
+const {
+  trainPort: _port,
+  trainHost: _host,
+  trainMaxBodyBytes: _maxBody,
+  continual: _continual,
+  dataTopic: _data,
+  predictionTopic: _predictions,
+  continualSamples: _samples,
+  continualEpochs: _epochs,
+  driftTolerance: _tolerance,
+  driftThreshold: _threshold,
+  promotionSignificance: _significance,
+  promotionMinPairs: _minPairs,
+  promotionBudget: _budget,
+  ...commandSettings
+} = modelgeneratorSpec;
 
 /** The `train` command's settings: the service's, without the API, with no pause between versions and no /metrics. */
 export const trainCommandSpec = {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { modelToRecord, retryForever, type Logger, type ModelRecord, type tf } from '@hotswap/shared';
+import { modelToRecord, retryForever, type Logger, type ModelRecord, type ModelRole, type tf } from '@hotswap/shared';
 import { JobBook, TrainingJob, type JobOrigin, type JobRequest } from './jobs';
 import type { GeneratorMetrics } from './metrics';
 import type { ModelPublisher } from './publisher';
@@ -18,6 +18,10 @@ export interface JobSpec {
   data: TrainingData;
   seed: number;
   publish: PublishRule;
+  /** Fine-tunes this published version instead of training from fresh weights (same architecture). */
+  startFrom?: ModelRecord;
+  /** Publishes as this role instead of the publisher's (the continual loop's challengers are candidates). */
+  role?: ModelRole;
 }
 
 export interface GeneratorParts {
@@ -163,9 +167,10 @@ export class ModelGenerator {
     const { plan, data } = spec;
     job.start(this.now());
     metrics.waiting.set(this.jobs.waiting());
-    const arch = describePlan(plan);
+    const arch = spec.startFrom?.architecture ?? describePlan(plan);
     const samples = Math.min(plan.trainSamples ?? data.split.train.length, data.split.train.length);
-    logger.info(`job ${job.id}: training ${arch} on ${samples} samples of ${data.description}, ${plan.epochs} epoch(s)`);
+    const how = spec.startFrom === undefined ? 'training' : `fine-tuning v${spec.startFrom.version}`;
+    logger.info(`job ${job.id}: ${how} ${arch} on ${samples} samples of ${data.description}, ${plan.epochs} epoch(s)`);
     let model: tf.LayersModel | undefined;
     try {
       const trained = await trainPlan(
@@ -175,6 +180,7 @@ export class ModelGenerator {
         spec.seed,
         () => this.stopping || job.cancelRequested,
         this.progressReporter(job),
+        spec.startFrom,
       );
       if (trained === null) return this.stopped(job);
       model = trained.model;
@@ -202,9 +208,10 @@ export class ModelGenerator {
       model.dispose();
       model = undefined;
       const record = this.parts.sign(unsigned);
+      const role = spec.role ?? this.parts.publisher.role;
       let bytes: number;
       try {
-        bytes = await retryForever(() => this.parts.publisher.publish(record), {
+        bytes = await retryForever(() => this.parts.publisher.publish(record, role), {
           what: `publishing ${modelName} v${version}`,
           warn: (l) => logger.warn(l),
           signal: this.abort.signal,
@@ -218,7 +225,7 @@ export class ModelGenerator {
       metrics.heldOutAccuracy.set({ model: modelName, version: String(version) }, accuracy);
       job.finish(this.now(), heldOut, { version });
       logger.info(
-        `published ${modelName} v${version}${this.parts.publisher.role === 'candidate' ? ' as a candidate' : ''} (${arch}, ${bytes} bytes): held-out accuracy ${accuracy.toFixed(4)} on ${trained.metrics.testSamples} samples, trained in ${trained.metrics.trainSeconds.toFixed(1)} s (job ${job.id})`,
+        `published ${modelName} v${version}${role === 'candidate' ? ' as a candidate' : ''} (${arch}, ${bytes} bytes): held-out accuracy ${accuracy.toFixed(4)} on ${trained.metrics.testSamples} samples, trained in ${trained.metrics.trainSeconds.toFixed(1)} s (job ${job.id})`,
       );
     } catch (e) {
       job.fail(this.now(), (e as Error).message);

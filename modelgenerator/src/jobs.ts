@@ -12,7 +12,7 @@ export const FINAL_STATES = ['published', 'trained', 'failed', 'cancelled'] as c
 export type FinalState = (typeof FINAL_STATES)[number];
 
 /** Where a job came from. */
-export type JobOrigin = 'api' | 'schedule' | 'command line';
+export type JobOrigin = 'api' | 'schedule' | 'command line' | 'continual';
 
 /** What was asked, as GET /v1/jobs/{id} echoes it. */
 export interface JobRequest {

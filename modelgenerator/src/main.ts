@@ -9,6 +9,9 @@ import {
   createLogger,
   createRegistry,
   datasetContract,
+  dataTopicSpec,
+  predictionTopicSpec,
+  DEFAULT_DATA_PARTITIONS,
   transportSettings,
   keyId,
   privateKeyFromPem,
@@ -23,6 +26,9 @@ import {
   type Service,
 } from '@hotswap/shared';
 import { SUMMARY, TRAIN_SUMMARY, modelgeneratorSpec, trainCommandSpec } from './config';
+import { ContinualLoop } from './loop/continual';
+import { DEFAULT_PROMOTION } from './loop/judge';
+import { DEFAULT_PAGE_HINKLEY } from './loop/page-hinkley';
 import { ModelGenerator } from './generator';
 import { createGeneratorMetrics } from './metrics';
 import { ModelPublisher, PublishedVersions } from './publisher';
@@ -39,8 +45,16 @@ runMain('modelgenerator', async (onFatal) =>
 /** The service: trains its schedule, serves the training API, and stays up while the API is on. */
 async function service(cfg: ConfigOf<typeof modelgeneratorSpec>, onFatal: (e: Error) => void): Promise<Service> {
   const apiOn = cfg.trainPort >= 0;
-  if (cfg.schedule.trim() === NO_SCHEDULE && !apiOn) {
-    throw new ConfigError('MODEL_SCHEDULE', cfg.schedule, 'a schedule to train (with TRAIN_PORT=-1 there is no training API either)');
+  const continualOn = cfg.continual === 'on';
+  if (cfg.schedule.trim() === NO_SCHEDULE && !apiOn && !continualOn) {
+    throw new ConfigError(
+      'MODEL_SCHEDULE',
+      cfg.schedule,
+      'a schedule to train (with TRAIN_PORT=-1 and CONTINUAL=off there is nothing else to do)',
+    );
+  }
+  if (cfg.promotionBudget < cfg.promotionMinPairs) {
+    throw new ConfigError('PROMOTION_BUDGET', String(cfg.promotionBudget), `at least PROMOTION_MIN_PAIRS (${cfg.promotionMinPairs})`);
   }
   // Read the user's file before anything slow, so a bad row is reported at once.
   const userData = cfg.trainData === '' ? undefined : readTrainingCsv(resolve(cfg.trainData), datasetContract(cfg.dataset), cfg.seed);
@@ -64,6 +78,7 @@ async function service(cfg: ConfigOf<typeof modelgeneratorSpec>, onFatal: (e: Er
       )
     : undefined;
   if (api !== undefined) logger.info(`training API on :${await api.start()} (${cfg.trainHost}; POST /v1/train, GET /v1/jobs/{id})`);
+  const loop = continualOn ? await startContinualLoop(cfg, parts, logger) : undefined;
 
   const plans = parseSchedule(cfg.schedule, backend);
   logger.info(
@@ -80,11 +95,13 @@ async function service(cfg: ConfigOf<typeof modelgeneratorSpec>, onFatal: (e: Er
       if (plans.length > 0) logger.info(apiOn ? 'schedule complete; the training API stays up' : 'schedule complete');
       return 0;
     });
-  // With the API on the service runs until stopped; a failed schedule ends it either way.
-  if (apiOn) schedule.catch(onFatal);
+  // With the API or the loop on the service runs until stopped; a failed schedule ends it either way.
+  const stays = apiOn || continualOn;
+  if (stays) schedule.catch(onFatal);
   return {
-    ...(apiOn ? {} : { finished: schedule }),
+    ...(stays ? {} : { finished: schedule }),
     stop: async () => {
+      await loop?.stop();
       await api?.stop();
       await parts.stop();
     },
@@ -120,6 +137,37 @@ async function trainCommand(): Promise<Service> {
       return jobs.length === plans.length && jobs.every((j) => j.state === 'published') ? 0 : 1;
     });
   return { finished, stop: () => parts.stop() };
+}
+
+/** Continual mode: the loop that watches for drift, trains challengers and judges candidates (loop/continual.ts). */
+async function startContinualLoop(cfg: ConfigOf<typeof modelgeneratorSpec>, parts: Awaited<ReturnType<typeof startParts>>, logger: Logger) {
+  const created = await parts.transport.waitForTopics([
+    dataTopicSpec(cfg.dataTopic, DEFAULT_DATA_PARTITIONS),
+    predictionTopicSpec(cfg.predictionTopic, DEFAULT_DATA_PARTITIONS),
+  ]);
+  if (created.length > 0) logger.info(`created topics: ${created.join(', ')}`);
+  const loop = new ContinualLoop(
+    {
+      modelName: parts.modelName,
+      modelTopic: cfg.modelTopic,
+      dataTopic: cfg.dataTopic,
+      predictionTopic: cfg.predictionTopic,
+      contract: datasetContract(cfg.dataset),
+      retrainSamples: cfg.continualSamples,
+      epochs: cfg.continualEpochs,
+      seed: cfg.seed,
+      drift: { ...DEFAULT_PAGE_HINKLEY, tolerance: cfg.driftTolerance, threshold: cfg.driftThreshold },
+      promotion: {
+        ...DEFAULT_PROMOTION,
+        significance: cfg.promotionSignificance,
+        minPairs: cfg.promotionMinPairs,
+        budget: cfg.promotionBudget,
+      },
+    },
+    { transport: parts.transport, producer: parts.producer, generator: parts.generator, logger, metrics: parts.metrics },
+  );
+  await loop.start();
+  return loop;
 }
 
 /** What both commands start: backend, Kafka, metrics, producer and the training queue; the dataset loads on demand. */
@@ -168,6 +216,9 @@ async function startParts(cfg: CommonConfig, logger: Logger) {
     loadDataset: load,
     modelName,
     generator,
+    transport: kafka,
+    producer,
+    metrics,
     stop: async () => {
       await generator.stop();
       await versions.stop();

@@ -10,6 +10,10 @@ export interface GeneratorMetrics {
   jobs: Counter<'state'>;
   /** Training jobs queued, not yet running. */
   waiting: Gauge;
+  /** Continual mode: rises in the serving version's error rate detected. */
+  driftDetected: Counter;
+  /** Continual mode: decisions written on candidates. */
+  decisions: Counter<'decision'>;
 }
 
 export function createGeneratorMetrics(registry: Registry): GeneratorMetrics {
@@ -34,7 +38,19 @@ export function createGeneratorMetrics(registry: Registry): GeneratorMetrics {
       registers: [registry],
     }),
     waiting: new Gauge({ name: 'hotswap_training_jobs_waiting', help: 'Training jobs queued, not yet running', registers: [registry] }),
+    driftDetected: new Counter({
+      name: 'hotswap_drift_detected_total',
+      help: "Continual mode: rises in the serving version's live error rate detected (Page-Hinkley)",
+      registers: [registry],
+    }),
+    decisions: new Counter({
+      name: 'hotswap_candidate_decisions_total',
+      help: 'Continual mode: decisions written on candidates (promoted, rejected)',
+      labelNames: ['decision'],
+      registers: [registry],
+    }),
   };
+  for (const decision of ['promoted', 'rejected']) metrics.decisions.inc({ decision }, 0);
   // Every state from 0, so increase() sees the first job that ends in it.
   for (const state of FINAL_STATES) metrics.jobs.inc({ state }, 0);
   return metrics;

@@ -65,10 +65,10 @@ export class ModelPublisher {
     readonly role: ModelRole = 'release',
   ) {}
 
-  async publish(record: ModelRecord): Promise<number> {
+  async publish(record: ModelRecord, role: ModelRole = this.role): Promise<number> {
     const value = modelCodec.encode(record);
     // A candidate says so in a header; a release carries none, as records always have.
-    const headers = this.role === 'candidate' ? { ...modelCodec.headers(), [HEADER_MODEL_ROLE]: 'candidate' } : modelCodec.headers();
+    const headers = role === 'candidate' ? { ...modelCodec.headers(), [HEADER_MODEL_ROLE]: 'candidate' } : modelCodec.headers();
     // One ordering per model name: where there are no partitions (Pub/Sub), its versions still arrive in order.
     await this.producer.send(this.topic, [{ key: modelRecordKey(record.name, record.version), ordering: record.name, value, headers }]);
     return value.length;

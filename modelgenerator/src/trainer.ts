@@ -1,4 +1,4 @@
-import { tf, featureLength, type Dataset, type HeldOutMetrics } from '@hotswap/shared';
+import { tf, featureLength, recordToModel, type Dataset, type HeldOutMetrics, type ModelRecord } from '@hotswap/shared';
 import { buildModel } from './architectures';
 import type { TrainingPlan } from './schedule';
 
@@ -46,9 +46,10 @@ export async function trainPlan(
   seed: number,
   shouldStop: () => boolean,
   onProgress: (p: TrainingProgress) => void,
+  startFrom?: ModelRecord,
 ): Promise<TrainedModel | null> {
   const trainIndices = plan.trainSamples === null ? split.train : split.train.subarray(0, Math.min(plan.trainSamples, split.train.length));
-  const model = buildModel(plan, ds.featureShape, ds.classNames.length, seed);
+  const model = startFrom === undefined ? buildModel(plan, ds.featureShape, ds.classNames.length, seed) : await warmStart(startFrom);
   const train = toTensors(ds, trainIndices);
   const started = Date.now();
   const batchSize = 64;
@@ -116,6 +117,13 @@ export async function trainPlan(
       trainSeconds,
     },
   };
+}
+
+/** A published model's weights as the starting point (fine-tuning), compiled as buildModel compiles a new one. */
+async function warmStart(record: ModelRecord): Promise<tf.LayersModel> {
+  const model = await recordToModel(record);
+  model.compile({ optimizer: tf.train.adam(0.001), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  return model;
 }
 
 /** Accuracy and mean cross-entropy on the given samples, in chunks to bound memory. */
