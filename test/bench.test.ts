@@ -11,6 +11,7 @@ const FIGURES = [
   'transport-ceiling',
   'python-peer',
   'e2e-throughput',
+  'e2e-throughput-challenger',
   'e2e-latency-p50',
   'e2e-latency-p99',
   'steady-gap',

@@ -11,7 +11,7 @@ import {
   startPacedStream,
   startPredictor,
   stopService,
-  throughputOf,
+  committedAt,
   committedThroughput,
   type Prediction,
 } from './predictor';
@@ -42,6 +42,7 @@ async function predictorRun<T>(
   records: ModelRecords,
   bench: { options: Options; held: HeldOut },
   then: (run: Started) => Promise<T>,
+  candidate?: ModelRecord,
 ): Promise<BacklogAnd<T>> {
   const { options, held } = bench;
   const t = topicNames(label);
@@ -49,6 +50,7 @@ async function predictorRun<T>(
   const backlogRun = `${benchId}${label}b`;
   await prefill(held, t.data, options.samples, backlogRun);
   await publishModel(t.model, records.v1);
+  if (candidate !== undefined) await publishModel(t.model, candidate, 'candidate');
   progress(
     `${label}: starting the predictor (${
       Object.entries(extraEnv)
@@ -61,18 +63,38 @@ async function predictorRun<T>(
     const metricsLine = await predictor.waitFor(/metrics on :\d+\/metrics/, 120_000).catch(() => null);
     const metricsPort = metricsLine === null ? null : Number((/metrics on :(\d+)\//.exec(metricsLine) as RegExpExecArray)[1]);
     await predictor.waitFor(/consuming .* in group/, 120_000);
-    const consumingSince = Date.now();
-    // Exactly-once: counted at commit, as readers with read_committed see them (see committedThroughput).
-    const committed = extraEnv['DELIVERY'] === 'exactly-once' ? committedThroughput(t, options.samples, predictor, consumingSince) : null;
+    // Both deliveries counted at commit, as the Python peer counts itself (see committedAt).
+    const committed = committedAt(t, options.samples, predictor);
     // Awaited below; a failure of the reading first must not leave this one unhandled.
-    committed?.catch(() => undefined);
+    committed.catch(() => undefined);
     const backlog = await awaitPredictions(t, backlogRun, options.samples, predictor);
-    const throughput = (await committed) ?? throughputOf(backlog.predictions).perSecond;
+    const throughput = await committedThroughput(options.samples, predictor, await committed);
     progress(`${label}: ${options.samples} backlog predictions at ${Math.round(throughput)}/s`);
     return { throughput, backlogDuplicates: backlog.duplicates, ...(await then({ label, t, predictor, metricsPort, options, held })) };
   } finally {
     await stopService(predictor);
   }
+}
+
+/**
+ * The backlog with v2, of the same architecture, published as a candidate: the predictor scores it
+ * beside v1 on every batch (loaded at catch-up, before data flows), so this is what shadow scoring costs.
+ */
+export function shadowRun(
+  label: string,
+  backend: string,
+  extraEnv: Record<string, string>,
+  records: ModelRecords,
+  bench: { options: Options; held: HeldOut },
+): Promise<BacklogAnd<object>> {
+  const checkScored = async ({ predictor }: Started): Promise<object> => {
+    const scored = predictor.lines.findIndex((l) => /challenger \S+ v2 .* scored beside the serving version/.test(l));
+    const flowed = predictor.lines.findIndex((l) => /first data batch/.test(l));
+    if (scored < 0 || scored > flowed)
+      throw new Error(`the candidate was not the challenger before the backlog:\n${predictor.lines.slice(-15).join('\n')}`);
+    return {};
+  };
+  return predictorRun(label, backend, extraEnv, records, bench, checkScored, records.v2);
 }
 
 /** Latency on the paced stream with no swap (ms). */

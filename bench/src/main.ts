@@ -10,6 +10,7 @@
  *                       same broker, records and model; skipped with a line where Python is missing
  *   end to end          predictions/s of the real predictor process on a pre-filled backlog, and
  *                       latency (sample createdAt -> predictedAt) on a paced stream
+ *   with a challenger   the same backlog with a candidate scored beside the serving version
  *   hot swap            under a paced stream: record timestamp -> first prediction by the new
  *                       version, the longest pause in predictions and p99 latency around the swap
  *   delivery modes      exactly-once against at-least-once, when the predictor has DELIVERY
@@ -31,11 +32,12 @@
 import os from 'node:os';
 import { closeLogger, createLogger, selectBackend, type Logger } from '@hotswap/shared';
 import { inferenceCeiling, loadFloor, transportCeiling } from './ceilings';
-import { inProcessTensors, pacedRun, swapRun } from './end-to-end';
+import { inProcessTensors, pacedRun, shadowRun, swapRun } from './end-to-end';
 import { progress } from './measure';
 import { parseOptions, planName, plansOf, type Options } from './options';
 import { predictorHasDeliveryModes } from './predictor';
 import { pythonPeer } from './python-peer';
+import type { ShadowFigure } from './shadow';
 import { figureRows, printTable, titleOf, writeResult, type Measured, type Tensors } from './report';
 import {
   checkKafkaPort,
@@ -82,6 +84,9 @@ async function main(options: Options, held: HeldOut, logger: Logger): Promise<vo
   const deliveryModes = predictorHasDeliveryModes();
   const bench = { options, held };
   const e2e = await swapRun('e2e', backend, deliveryModes ? { DELIVERY: 'at-least-once' } : {}, records, bench);
+  const shadow: ShadowFigure = deliveryModes
+    ? { throughput: (await shadowRun('shadow', backend, { DELIVERY: 'at-least-once' }, records, bench)).throughput }
+    : { skipped: 'this predictor has no DELIVERY setting, nor challengers' };
   const exactlyOnce = deliveryModes ? await pacedRun('eos', backend, { DELIVERY: 'exactly-once' }, records, bench) : null;
 
   let tensors: Tensors;
@@ -113,6 +118,7 @@ async function main(options: Options, held: HeldOut, logger: Logger): Promise<vo
     peer,
     deliveryModes,
     e2e,
+    shadow,
     exactlyOnce,
     tensors,
   };

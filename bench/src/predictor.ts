@@ -71,14 +71,6 @@ export async function awaitPredictions(t: Topics, runId: string, n: number, pred
 }
 
 /** Throughput over a run's predictions: those after the first chunk over the time from its stamp to the last. */
-export function throughputOf(predictions: Prediction[]): { perSecond: number; spanMs: number } {
-  const stamps = predictions.map((p) => p.predictedAt).sort((a, b) => a - b);
-  const first = stamps[0] as number;
-  const last = stamps[stamps.length - 1] as number;
-  const firstChunk = stamps.filter((s) => s === first).length;
-  return { perSecond: ((stamps.length - firstChunk) * 1000) / Math.max(1, last - first), spanMs: last - first };
-}
-
 export const latencyOf = (p: Prediction): number => p.predictedAt - p.sampleCreatedAt;
 
 export function startPredictor(t: Topics, backend: string, extra: Record<string, string>): ServiceProcess {
@@ -154,22 +146,40 @@ export async function pacedPredictions(
 }
 
 /**
- * Input committed per second by a group, as Kafka sees it: from `since` (the predictor began
- * consuming) until `n` records are committed, polled every 100 ms. Under exactly-once a prediction
- * is stamped before its transaction commits, and a backlog taken at the group join is predicted
- * in one burst whose stamps can all be the same millisecond; commits show what readers get.
+ * When a group has committed `n` records, as Kafka sees it, polled every 100 ms over one admin
+ * connection. Under exactly-once a prediction is stamped before its transaction commits, and a
+ * backlog taken at the group join can be predicted in one burst whose stamps are all the same
+ * millisecond; commits show what readers get.
  */
-export async function committedThroughput(t: Topics, n: number, predictor: ServiceProcess, since: number): Promise<number> {
-  const done = await until(
-    `${n} records committed by ${t.group}`,
-    async () => {
-      if (!predictor.running) throw new Error(`the predictor exited:\n${predictor.lines.slice(-15).join('\n')}`);
-      let count = 0;
-      for (const offset of (await kafka().committedOffsets(t.group, t.data)).values()) count += Math.max(0, Number(offset));
-      return count >= n ? Date.now() : undefined;
-    },
-    120_000 + n * 10,
-    100,
-  );
-  return (n * 1000) / Math.max(1, done - since);
+export async function committedAt(t: Topics, n: number, predictor: ServiceProcess): Promise<number> {
+  const offsets = await kafka().committedOffsetsReader(t.group, t.data);
+  try {
+    return await until(
+      `${n} records committed by ${t.group}`,
+      async () => {
+        if (!predictor.running) throw new Error(`the predictor exited:\n${predictor.lines.slice(-15).join('\n')}`);
+        let count = 0;
+        for (const offset of (await offsets.read()).values()) count += Math.max(0, Number(offset));
+        return count >= n ? Date.now() : undefined;
+      },
+      120_000 + n * 10,
+      100,
+    );
+  } finally {
+    await offsets.close();
+  }
+}
+
+/**
+ * Backlog throughput, timed as the Python peer times itself: from the first batch received (the
+ * predictor's `first data batch` line, by its own timestamp) to the last one committed. Not from the
+ * first prediction's stamp: a batch is stamped when scored, in fetch order, so batches predicted
+ * while the first waited (for the fence, under exactly-once) were left out of the time; a CNN
+ * backlog came out at 2.9 times its inference ceiling that way.
+ */
+export async function committedThroughput(n: number, predictor: ServiceProcess, committed: number): Promise<number> {
+  const line = await predictor.waitFor(/first data batch: /, 10_000);
+  const received = Date.parse(line.slice(0, line.indexOf(' ')));
+  if (!Number.isFinite(received)) throw new Error(`no timestamp at the start of the predictor's line: ${line}`);
+  return (n * 1000) / Math.max(1, committed - received);
 }

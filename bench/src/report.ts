@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { modelCodec, type ModelRecord } from '@hotswap/shared';
 import type { Transport } from './ceilings';
 import { peerRow, type PeerFigure } from './python-peer';
+import { shadowRow, type ShadowFigure } from './shadow';
 import type { PacedRun, SwapRun } from './end-to-end';
 import { progress } from './measure';
 import { BATCH, SWAP_WINDOW_MS, planName, type Options, type Plans } from './options';
@@ -50,6 +51,7 @@ export interface Measured {
   peer: PeerFigure;
   deliveryModes: boolean;
   e2e: SwapRun;
+  shadow: ShadowFigure;
   exactlyOnce: PacedRun | null;
   tensors: Tensors;
 }
@@ -107,7 +109,7 @@ export function figureRows(m: Measured): Row[] {
     },
     {
       id: 'e2e-throughput',
-      figure: `end to end: predictor on a backlog of ${options.samples}${deliveryModes ? ', at-least-once' : ''}`,
+      figure: `end to end: predictor on a backlog of ${options.samples}${deliveryModes ? ', at-least-once' : ''}, first batch received to last commit`,
       value: e2e.throughput,
       unit: 'predictions/s',
       ratios: [
@@ -117,6 +119,7 @@ export function figureRows(m: Measured): Row[] {
       ],
     },
     peerRow(peer, options.samples),
+    shadowRow(m.shadow, options.samples, e2e.throughput),
     {
       id: 'e2e-latency-p50',
       figure: `end to end latency p50, createdAt -> predictedAt, stream paced at ${options.rate}/s (${e2e.steady.samples} samples)`,
@@ -166,7 +169,7 @@ export function figureRows(m: Measured): Row[] {
         }
       : {
           id: 'delivery-exactly-once',
-          figure: `end to end throughput, exactly-once, backlog of ${options.samples}, counted at commit`,
+          figure: `end to end throughput, exactly-once, backlog of ${options.samples}, first batch received to last commit`,
           value: exactlyOnce.throughput,
           unit: 'predictions/s',
           ratios: [

@@ -9,6 +9,7 @@ import { buildModel as build } from '@hotswap/modelgenerator/architectures';
 import {
   DEFAULT_DATA_PARTITIONS,
   FASHION_MNIST_CLASSES,
+  HEADER_MODEL_ROLE,
   KafkaClient,
   dataTopicSpec,
   heldOutSplit,
@@ -23,6 +24,7 @@ import {
   type Dataset,
   type Logger,
   type ModelRecord,
+  type ModelRole,
   type OutboundRecord,
   type RecordProducer,
   type tf,
@@ -271,7 +273,7 @@ export async function modelRecords(served: Plan, big: Plan, backend: string): Pr
 }
 
 /** Publishes a model record keyed by its name; returns the timestamp it carries on the broker. */
-export async function publishModel(topic: string, record: ModelRecord): Promise<number> {
+export async function publishModel(topic: string, record: ModelRecord, role: ModelRole = 'release'): Promise<number> {
   if (modelProducer === undefined) {
     const producer = kafka().producer();
     await producer.connect();
@@ -280,6 +282,7 @@ export async function publishModel(topic: string, record: ModelRecord): Promise<
   const value = modelCodec.encode(record);
   // CreateTime: the broker keeps the timestamp the producer gives, so this is the record's timestamp there.
   const timestamp = Date.now();
-  await modelProducer.send(topic, [{ key: record.name, value, headers: modelCodec.headers(), timestamp }]);
+  const headers = role === 'candidate' ? { ...modelCodec.headers(), [HEADER_MODEL_ROLE]: role } : modelCodec.headers();
+  await modelProducer.send(topic, [{ key: record.name, value, headers, timestamp }]);
   return timestamp;
 }

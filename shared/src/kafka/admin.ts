@@ -34,7 +34,23 @@ export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<numbe
 }
 
 /** The offset a consumer group has committed in each partition of a topic ('-1' where none). */
-export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, string>> {
-  const [committed] = await withAdmin(kafka, (admin) => admin.fetchOffsets({ groupId, topics: [topic] }));
+export function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, string>> {
+  return withAdmin(kafka, (admin) => readCommitted(admin, groupId, topic));
+}
+
+async function readCommitted(admin: Admin, groupId: string, topic: string): Promise<Map<number, string>> {
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
   return new Map((committed?.partitions ?? []).map((p) => [p.partition, p.offset]));
+}
+
+/** A group's committed offsets read again and again over one connection (a poll every 100 ms must not connect each time). */
+export interface CommittedOffsetsReader {
+  read(): Promise<Map<number, string>>;
+  close(): Promise<void>;
+}
+
+export async function committedOffsetsReader(kafka: Kafka, groupId: string, topic: string): Promise<CommittedOffsetsReader> {
+  const admin = kafka.admin();
+  await admin.connect();
+  return { read: () => readCommitted(admin, groupId, topic), close: () => admin.disconnect() };
 }

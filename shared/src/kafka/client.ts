@@ -3,7 +3,7 @@ import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../telemetry/logger';
 import { accessRefusal } from './access';
-import { committedOffsets, endOffsets, topicOffsets, withAdmin } from './admin';
+import { committedOffsets, committedOffsetsReader, endOffsets, topicOffsets, withAdmin, type CommittedOffsetsReader } from './admin';
 import type { KafkaConnectionSettings } from './connection';
 import { DEFAULT_FETCH_BYTES_PER_PARTITION, FETCH_BYTES_PER_REQUEST, RecordConsumer } from './consumer';
 import { kafkaLogLevel, type LogLevelName } from './log-levels';
@@ -138,6 +138,11 @@ export class KafkaClient implements Transport {
   /** The offset a consumer group has committed in each partition of a topic ('-1' where none). */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
     return committedOffsets(this.kafka, groupId, topic);
+  }
+
+  /** The same, read repeatedly over one admin connection; close it when done. */
+  committedOffsetsReader(groupId: string, topic: string): Promise<CommittedOffsetsReader> {
+    return committedOffsetsReader(this.kafka, groupId, topic);
   }
 
   /**
