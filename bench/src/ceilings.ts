@@ -144,3 +144,25 @@ export async function transportCeiling(n: number, held: HeldOut): Promise<Transp
   const spanMs = last - (first as number);
   return { perSecond: ((done - firstChunk) * 1000) / Math.max(1, spanMs), records: done, spanMs };
 }
+
+/**
+ * Tensors in this process before and after `n` swaps done as the predictor does them: a serving
+ * model stays loaded while the next is loaded and warmed up, then the old one is disposed.
+ */
+export async function inProcessTensors(record: ModelRecord, n: number): Promise<{ before: number; after: number }> {
+  const load = async () => {
+    const model = await recordToModel(record);
+    tf.tidy(() => (model.predict(tf.zeros([1, FEATURES])) as tf.Tensor).dataSync());
+    return model;
+  };
+  let serving = await load();
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < n; i++) {
+    const next = await load();
+    serving.dispose();
+    serving = next;
+  }
+  const after = tf.memory().numTensors;
+  serving.dispose();
+  return { before, after };
+}

@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { recordToModel, tf, type ModelRecord } from '@hotswap/shared';
+import type { ModelRecord } from '@hotswap/shared';
 import type { ServiceProcess } from '../../test/dist/support/services';
 import { longestGap, percentile, progress, rssBytes, type Gauge } from './measure';
-import { FEATURES, MODEL_NAME, SWAP_WINDOW_MS, type Options } from './options';
+import { MODEL_NAME, SWAP_WINDOW_MS, type Options } from './options';
 import {
   awaitPredictions,
   latencyOf,
+  mainThreadStall,
   pacedPredictions,
   predictorTensors,
   startPacedStream,
@@ -170,6 +171,8 @@ export type SwapRun = BacklogAnd<{
   steady: Steady;
   swapSame: SwapFigures;
   swapBig: SwapFigures;
+  /** The predictor main thread's longest event-loop delay in the steady window and around the big swap (ms). */
+  mainThreadStallMs: { steady: number | null; bigSwap: number | null };
   rssAtEnd: number;
 }>;
 
@@ -189,7 +192,12 @@ export function swapRun(
     const stream = await startPacedStream(t, label, options.rate);
     const pacedStart = stream.startedAt;
     progress(`${label}: paced stream at ${options.rate}/s; steady for ${options.steadyMs / 1000} s`);
-    await sleep(options.steadyMs);
+    // The main thread's longest stall over the steady window, then over the big swap's: is a slow p99 the main thread's?
+    await sleep(1000);
+    await mainThreadStall(metricsPort);
+    await sleep(options.steadyMs - 1000 - SWAP_WINDOW_MS);
+    const steadyStall = await mainThreadStall(metricsPort);
+    await sleep(SWAP_WINDOW_MS);
 
     /** Publishes a version and waits until the predictor has swapped it in. */
     const swapTo = async (record: ModelRecord, from: number): Promise<number> => {
@@ -199,9 +207,13 @@ export function swapRun(
     };
     // Apart enough that the windows around the two swaps do not overlap.
     const v2At = await swapTo(records.v2, 1);
-    await sleep(2 * SWAP_WINDOW_MS + 500);
+    await sleep(SWAP_WINDOW_MS + 500);
+    await mainThreadStall(metricsPort);
+    await sleep(SWAP_WINDOW_MS);
     const bigAt = await swapTo(records.big, 2);
-    await sleep(2 * SWAP_WINDOW_MS + 500);
+    await sleep(SWAP_WINDOW_MS);
+    const bigStall = await mainThreadStall(metricsPort);
+    await sleep(SWAP_WINDOW_MS + 500);
 
     // Memory: RSS and tensors before and after many swaps of the served architecture.
     const rssBefore = rssBytes(predictor.pid);
@@ -241,6 +253,11 @@ export function swapRun(
         loadLine: predictor.lines.find((l) => new RegExp(`loaded ${MODEL_NAME} v${v} `).test(l))?.replace(/^.*?(loaded )/, '$1') ?? null,
       };
     };
+    const big = swapFigures(records.big.version, bigAt);
+    const steadyP99 = percentile(steady.map(latencyOf), 0.99);
+    progress(
+      `${label}: big swap window p99 ${big.p99} ms (steady ${steadyP99}); the predictor main thread's longest stall ${bigStall} ms there (steady ${steadyStall})`,
+    );
     return {
       rssBefore,
       tensorsBefore,
@@ -253,34 +270,13 @@ export function swapRun(
       steady: {
         samples: steady.length,
         p50: percentile(steady.map(latencyOf), 0.5),
-        p99: percentile(steady.map(latencyOf), 0.99),
+        p99: steadyP99,
         gap: longestGap(steady.map((p) => p.predictedAt)),
       },
       swapSame: swapFigures(2, v2At),
-      swapBig: swapFigures(records.big.version, bigAt),
+      swapBig: big,
+      mainThreadStallMs: { steady: steadyStall, bigSwap: bigStall },
       rssAtEnd: rssBytes(predictor.pid),
     };
   });
-}
-
-/**
- * Tensors in this process before and after `n` swaps done as the predictor does them: a serving
- * model stays loaded while the next is loaded and warmed up, then the old one is disposed.
- */
-export async function inProcessTensors(record: ModelRecord, n: number): Promise<{ before: number; after: number }> {
-  const load = async () => {
-    const model = await recordToModel(record);
-    tf.tidy(() => (model.predict(tf.zeros([1, FEATURES])) as tf.Tensor).dataSync());
-    return model;
-  };
-  let serving = await load();
-  const before = tf.memory().numTensors;
-  for (let i = 0; i < n; i++) {
-    const next = await load();
-    serving.dispose();
-    serving = next;
-  }
-  const after = tf.memory().numTensors;
-  serving.dispose();
-  return { before, after };
 }

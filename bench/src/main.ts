@@ -31,8 +31,8 @@
  */
 import os from 'node:os';
 import { closeLogger, createLogger, selectBackend, type Logger } from '@hotswap/shared';
-import { inferenceCeiling, loadFloor, transportCeiling } from './ceilings';
-import { inProcessTensors, pacedRun, shadowRun, swapRun } from './end-to-end';
+import { inProcessTensors, inferenceCeiling, loadFloor, transportCeiling } from './ceilings';
+import { pacedRun, shadowRun, swapRun } from './end-to-end';
 import { progress } from './measure';
 import { parseOptions, planName, plansOf, type Options } from './options';
 import { predictorHasDeliveryModes } from './predictor';

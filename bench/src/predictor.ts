@@ -109,6 +109,21 @@ export async function predictorTensors(metricsPort: number | null): Promise<Gaug
   }
 }
 
+/**
+ * The predictor main thread's longest event-loop delay (ms) since the last call: prom-client resets
+ * its delay histogram at every scrape, so two calls bracket a window. Null without /metrics.
+ */
+export async function mainThreadStall(metricsPort: number | null): Promise<number | null> {
+  if (metricsPort === null) return null;
+  try {
+    const text = await httpGet(`http://127.0.0.1:${metricsPort}/metrics`);
+    const m = /^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})?\s+(\S+)/m.exec(text);
+    return m === null ? null : Math.round(Number(m[1]) * 1000);
+  } catch {
+    return null;
+  }
+}
+
 /** A datagenerator streaming onto a run's data topic, its run id and when it started streaming. */
 export interface PacedStream {
   data: ServiceProcess;
