@@ -1,3 +1,4 @@
+import type { DecisionEvidence } from '@hotswap/shared/contracts';
 import { mcnemarExact } from './mcnemar';
 
 /** When a challenger's trial looks at its evidence, and how sure it must be. */
@@ -14,20 +15,8 @@ export interface PromotionSettings {
 
 export const DEFAULT_PROMOTION: PromotionSettings = { significance: 0.05, minPairs: 200, lookEvery: 100, budget: 5000 };
 
-/** What the champion and the challenger did on the same labelled samples. */
-export interface PairedEvidence {
-  champion: number;
-  challenger: number;
-  pairs: number;
-  bothRight: number;
-  bothWrong: number;
-  challengerOnly: number;
-  championOnly: number;
-  /** McNemar's exact p-value at the last look; null before the first. */
-  pValue: number | null;
-  /** The p-value a look must go under: significance shared out over every look the budget allows. */
-  threshold: number;
-}
+/** What the champion and the challenger did on the same labelled samples: the evidence a decision record carries. */
+export type PairedEvidence = DecisionEvidence;
 
 export type Verdict =
   | { decision: 'undecided' }
