@@ -86,6 +86,7 @@ describe('HTTP API: predictions and status (real socket, in-process serving)', (
     assert.deepEqual(versions[0], {
       version: 4,
       state: 'serving',
+      role: 'release',
       architecture: 'mlp(64)',
       created_at: '2026-01-04T00:00:00.000Z',
       held_out: { accuracy: 0.9, loss: 0.5, test_samples: 10_000, train_samples: 60_000, epochs: 2, train_seconds: 3 },
