@@ -1,10 +1,10 @@
-# The images of the three services, from one build stage. The build context is the repo root (the
+# The images of the four services, from one build stage. The build context is the repo root (the
 # services need shared/ and the root lockfile); each service is a target:
 #
 #   docker build --target predictor -t hotswap/predictor .      # or: docker compose build
 #
-# One file instead of three: npm ci, native TensorFlow and the TypeScript build run once for all
-# three images, and their runtime images share every layer but the service's own compiled code.
+# One file instead of four: npm ci, native TensorFlow and the TypeScript build run once for all
+# four images, and their runtime images share every layer but the service's own compiled code.
 
 # ---- build: compile TypeScript, build native TensorFlow, keep production dependencies only ----
 FROM node:20-bookworm AS build
@@ -20,6 +20,7 @@ COPY datagenerator/package.json datagenerator/
 COPY modelgenerator/package.json modelgenerator/
 COPY predictor/package.json predictor/
 COPY bench/package.json bench/
+COPY dashboard/package.json dashboard/
 # --ignore-scripts: tfjs-node's own install script would download libtensorflow from a bucket that
 # often refuses; native TensorFlow is built in the next step instead.
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -34,8 +35,12 @@ COPY shared/ shared/
 COPY datagenerator/ datagenerator/
 COPY modelgenerator/ modelgenerator/
 COPY predictor/ predictor/
-# The three services and shared (project references), not the tests or the bench.
-RUN npx tsc -b datagenerator modelgenerator predictor
+COPY dashboard/ dashboard/
+COPY scripts/bundle-dashboard.js scripts/
+# The four services and shared (project references), not the tests or the bench; then the
+# dashboard's page, bundled with esbuild (a dev dependency, pruned below) into dashboard/dist/page.
+RUN npx tsc -b datagenerator modelgenerator predictor dashboard dashboard/page && node scripts/bundle-dashboard.js \
+  && rm -rf dashboard/dist/page-check
 # Production dependencies only. The addon and its deps/lib live inside the tfjs-node package, so
 # pruning keeps them; the addon's object files and the C headers are only needed to compile it.
 # The workspace links of the services go: no service may load another. The bench's goes too (the
@@ -43,7 +48,7 @@ RUN npx tsc -b datagenerator modelgenerator predictor
 RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
   && rm -rf node_modules/@tensorflow/tfjs-node/build node_modules/@tensorflow/tfjs-node/deps/include \
   && rm -f node_modules/@hotswap/datagenerator node_modules/@hotswap/modelgenerator node_modules/@hotswap/predictor \
-    node_modules/@hotswap/bench
+    node_modules/@hotswap/bench node_modules/@hotswap/dashboard
 
 # ---- runtime: Node, shared and the production dependencies; no compiler, no dev dependencies ----
 FROM node:20-bookworm-slim AS runtime
@@ -88,3 +93,12 @@ ENV METRICS_PORT=9464 HEALTH_PATH=/healthz
 # /metrics and /healthz; the HTTP API (TF Serving's REST port).
 EXPOSE 9464 8501
 CMD ["node", "predictor/dist/main.js"]
+
+FROM runtime AS dashboard
+COPY --from=build /app/dashboard/package.json dashboard/
+# The server and the bundled page (dist/page).
+COPY --from=build /app/dashboard/dist dashboard/dist/
+ENV METRICS_PORT=9467 DASHBOARD_PORT=8080
+# /metrics; the page (and /healthz) on DASHBOARD_PORT.
+EXPOSE 9467 8080
+CMD ["node", "dashboard/dist/main.js"]

@@ -27,7 +27,7 @@ export default tseslint.config(
           paths: [onlyKafkaEdgeImportsKafkajs, onlyPubSubEdgeImportsPubSub],
           patterns: [
             {
-              group: ['@hotswap/datagenerator*', '@hotswap/modelgenerator*', '@hotswap/predictor*'],
+              group: ['@hotswap/datagenerator*', '@hotswap/modelgenerator*', '@hotswap/predictor*', '@hotswap/dashboard*'],
               message: 'services never import each other',
             },
           ],

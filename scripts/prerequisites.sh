@@ -6,6 +6,7 @@
 #   java 17+, mvn                 the local Kafka broker, assembled from Maven Central jars
 #   prometheus, promtool          the observability tests (Debian's prometheus package has both)
 #   docker-compose                the deploy tests validate the compose files with it
+#   chromium                      the dashboard's browser test drives Debian's Chromium (playwright-core)
 # The Docker engine for `npm run compose:test` is installed by that command itself. The Pub/Sub
 # emulator (TRANSPORT=pubsub tests) comes with the Cloud SDK, which is not a Debian package.
 #   bash scripts/prerequisites.sh           install what is missing (as root, or through sudo)
@@ -24,8 +25,9 @@ declare -A package_of=(
   [python3]=python3 [pip]=python3-pip [venv]=python3-venv [g++]=g++ [make]=make
   [java]=openjdk-17-jdk-headless [mvn]=maven
   [prometheus]=prometheus [promtool]=prometheus [docker-compose]=docker-compose
+  [chromium]=chromium
 )
-order=(python3 pip venv g++ make java mvn prometheus promtool docker-compose)
+order=(python3 pip venv g++ make java mvn prometheus promtool docker-compose chromium)
 
 have() {
   case "$1" in

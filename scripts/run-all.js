@@ -2,7 +2,7 @@
 // @ts-check
 'use strict';
 /**
- * `npm start`: runs datagenerator, modelgenerator and predictor in one terminal, each line
+ * `npm start`: runs datagenerator, modelgenerator, predictor and dashboard in one terminal, each line
  * prefixed with its service. Without KAFKA_BROKERS it starts the local Kafka (scripts/kafka)
  * first and stops it again on exit, unless it was already running. Ctrl-C stops everything.
  */
@@ -11,8 +11,8 @@ const { join } = require('node:path');
 
 const REPO = join(__dirname, '..');
 const KAFKA = join(REPO, 'scripts', 'kafka', 'kafka.sh');
-const SERVICES = ['predictor', 'modelgenerator', 'datagenerator'];
-const COLORS = { predictor: 36, modelgenerator: 35, datagenerator: 33, kafka: 32 };
+const SERVICES = ['predictor', 'modelgenerator', 'datagenerator', 'dashboard'];
+const COLORS = { predictor: 36, modelgenerator: 35, datagenerator: 33, dashboard: 34, kafka: 32 };
 const tty = process.stdout.isTTY;
 
 /** @param {string} name @param {string} line */

@@ -20,7 +20,7 @@ function builtFile(/** @type {string} */ given) {
   const path = relative(REPO, resolve(given));
   const built = path
     .replace(/^test\/(?!dist\/)/, 'test/dist/')
-    .replace(/^(shared|datagenerator|modelgenerator|predictor)\/src\//, '$1/dist/')
+    .replace(/^(shared|datagenerator|modelgenerator|predictor|dashboard)\/src\//, '$1/dist/')
     .replace(/\.ts$/, '.js');
   if (!existsSync(join(REPO, built))) {
     process.stderr.write(`test:one: no built test file ${built} for ${given} (a *.test.ts under test/ or <package>/src/)\n`);

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, tempDir } from './support/services';
 
-const SERVICES = ['datagenerator', 'modelgenerator', 'predictor'] as const;
+const SERVICES = ['datagenerator', 'modelgenerator', 'predictor', 'dashboard'] as const;
 
 function runService(service: string, args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [join(REPO, service, 'dist', 'main.js'), ...args], {

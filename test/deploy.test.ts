@@ -88,8 +88,8 @@ function volumeMount(v: string | { source: string; target: string }): { source: 
   return { source, target };
 }
 
-const APP_SERVICES = ['datagenerator', 'modelgenerator', 'predictor'] as const;
-const METRICS_PORTS = { datagenerator: 9466, modelgenerator: 9465, predictor: 9464 } as const;
+const APP_SERVICES = ['datagenerator', 'modelgenerator', 'predictor', 'dashboard'] as const;
+const METRICS_PORTS = { datagenerator: 9466, modelgenerator: 9465, predictor: 9464, dashboard: 9467 } as const;
 
 describe('deploy: docker compose files', () => {
   let all: ComposeConfig;
@@ -103,8 +103,8 @@ describe('deploy: docker compose files', () => {
     assert.match(env, /^COMPOSE_FILE=docker-compose\.kafka\.yml:docker-compose\.yml$/m);
   });
 
-  it('the merged config has Kafka, the three services, Prometheus and Grafana', () => {
-    for (const name of ['kafka', 'datagenerator', 'modelgenerator', 'predictor', 'prometheus', 'grafana']) {
+  it('the merged config has Kafka, the four services, Prometheus and Grafana', () => {
+    for (const name of ['kafka', 'datagenerator', 'modelgenerator', 'predictor', 'dashboard', 'prometheus', 'grafana']) {
       assert.ok(all.services[name] !== undefined, `service ${name} missing; services: ${Object.keys(all.services).join(', ')}`);
     }
   });
@@ -158,6 +158,15 @@ describe('deploy: docker compose files', () => {
     assert.ok((predictor.expose ?? []).map(String).includes('9464'));
     assert.ok((predictor.expose ?? []).map(String).includes('8501'));
     assert.equal(String(predictor.environment?.['HTTP_PORT']), '8501');
+  });
+
+  it('dashboard: its page published on this machine only, on 8080', () => {
+    // Compose v1 prints the short syntax, v2 the long one.
+    const ports = (all.services['dashboard']?.ports ?? []).map((p) =>
+      typeof p === 'string' ? p : (({ host_ip, published, target }) => `${host_ip}:${published}:${target}`)(p as Record<string, unknown>),
+    );
+    assert.equal(ports.length, 1, JSON.stringify(ports));
+    assert.match(ports[0] ?? '', /^127\.0\.0\.1:8080:8080(\/tcp)?$/);
   });
 
   it('predictor writes its accuracy log into ./logs on the host', () => {
@@ -489,7 +498,7 @@ describe('deploy: Dockerfiles', () => {
   const runtime = named('runtime');
   const runs = (stage: Instruction[] | undefined) => (stage ?? []).filter((i) => i.op === 'RUN').map((i) => i.args);
 
-  it('one build stage on node:20-bookworm for all three services, a runtime stage on node:20-bookworm-slim', () => {
+  it('one build stage on node:20-bookworm for all four services, a runtime stage on node:20-bookworm-slim', () => {
     assert.match(build?.[0]?.args ?? '', /^node:20-bookworm\s+AS\s+build$/i);
     assert.match(runtime?.[0]?.args ?? '', /^node:20-bookworm-slim\s+AS\s+runtime$/i);
     assert.equal(all.filter((stage) => /^node:20-bookworm\s/i.test(stage[0]?.args ?? '')).length, 1, 'one build stage');

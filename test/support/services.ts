@@ -53,7 +53,7 @@ export class ServiceProcess {
   readonly exited: Promise<number | null>;
 
   constructor(
-    readonly service: 'datagenerator' | 'modelgenerator' | 'predictor',
+    readonly service: 'datagenerator' | 'modelgenerator' | 'predictor' | 'dashboard',
     env: Record<string, string>,
     args: string[] = [],
   ) {
