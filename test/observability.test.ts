@@ -25,6 +25,11 @@ async function metricsPort(service: ServiceProcess): Promise<number> {
   return Number(/metrics on :(\d+)/.exec(line)?.[1]);
 }
 
+/** The live accuracy page's service on the pipeline's topics, its metrics on a free port. */
+function dashboardOf(env: Record<string, string>): ServiceProcess {
+  return new ServiceProcess('dashboard', { ...env, DASHBOARD_PORT: '0', DASHBOARD_HOST: '127.0.0.1', METRICS_PORT: '0' });
+}
+
 async function scrape(port: number): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);
   assert.equal(res.status, 200);
@@ -91,13 +96,14 @@ describe('observability: Prometheus metrics and the accuracy log', function () {
       METRICS_PORT: '0',
     });
     await running.waitFor(/sent|streaming/);
-    for (const service of [predictor, models, running]) {
+    const page = dashboardOf(common);
+    for (const service of [predictor, models, running, page]) {
       const text = await scrape(await metricsPort(service));
       const check = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
       assert.equal(check.status, 0, `${service.service}: ${check.stdout}${check.stderr}`);
       assert.match(text, /process_resident_memory_bytes/);
     }
-    assert.equal(await running.stop(), 0);
+    assert.deepEqual([await running.stop(), await page.stop()], [0, 0]);
   });
 
   it('exports every metric the Grafana dashboard, the README and docs/ name', async () => {
@@ -107,12 +113,13 @@ describe('observability: Prometheus metrics and the accuracy log', function () {
       RATE: '1',
       METRICS_PORT: '0',
     });
+    const page = dashboardOf(common);
     const exported = new Set<string>();
-    for (const service of [predictor, models, running]) {
+    for (const service of [predictor, models, running, page]) {
       const text = await scrape(await metricsPort(service));
       for (const m of text.matchAll(/^# TYPE (\S+) /gm)) exported.add(m[1] as string);
     }
-    assert.equal(await running.stop(), 0);
+    assert.deepEqual([await running.stop(), await page.stop()], [0, 0]);
     const REPO_ROOT = join(__dirname, '..', '..');
     const dashboard = readFileSync(join(REPO_ROOT, 'deploy', 'grafana', 'dashboards', 'hotswap.json'), 'utf8');
     const pages = ['README.md', ...readdirSync(join(REPO_ROOT, 'docs')).map((f) => join('docs', f))].filter((f) => f.endsWith('.md'));

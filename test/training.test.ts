@@ -324,7 +324,7 @@ describe('training API and train command: from a request to a published version'
     assert.equal(await idle.exitCode(20_000), 2, 'nothing to do: no schedule and no API');
     assert.match(
       idle.lines.join('\n'),
-      /invalid MODEL_SCHEDULE="none": expected a schedule to train \(with TRAIN_PORT=-1 there is no training API either\)/,
+      /invalid MODEL_SCHEDULE="none": expected a schedule to train \(with TRAIN_PORT=-1 and CONTINUAL=off there is nothing else to do\)/,
     );
   });
 
