@@ -1,9 +1,9 @@
 import { ModelRejected, isDecision, type ModelControl, type ModelRecord, type RejectionReason } from '@hotswap/shared/contracts';
-import { ControlRefused, type ModelStatus, type VersionState as ApiVersionState } from '../http/serving';
+import { ControlRefused, type ModelStatus } from '../http/serving';
 import { ModelCatalog } from './catalog';
 import { keepChallenger, keepLoaded, nextAction, notServingYet, pinUnmet, rollbackTarget } from './policy';
 import { ModelRegistry, type Lease, type RegistryEvent } from './registry';
-import type { VersionState } from './states';
+import { decisionReason, statusOf, type LiveFigures } from './status';
 
 /** Loads models for the swap; in the predictor, on the inference thread the next version is not on. */
 export interface VersionLoader<M> {
@@ -25,16 +25,6 @@ export type SwapEvent<M> =
   | { kind: 'rejected'; record: ModelRecord; reason: RejectionReason | 'load-failed'; message: string }
   | { kind: 'unwanted'; version: number }
   | RegistryEvent<M>;
-
-const API_STATE: Record<VersionState, ApiVersionState> = {
-  seen: 'available',
-  loading: 'loading',
-  ready: 'staged',
-  serving: 'serving',
-  retired: 'available',
-  rejected: 'rejected',
-  shadow: 'challenger',
-};
 
 /**
  * The hot swap of one model's versions: catalogues each version read from the model topic, asks
@@ -292,36 +282,12 @@ export class HotSwap<M> {
   }
 
   /** Every version known, newest first, with its state; what serves, and the pin. */
-  status(live: (version: number) => { accuracy: number | null; labelled: number; predictions: number }): ModelStatus {
-    return {
-      name: this.modelName,
-      servingVersion: this.registry.servingVersion?.version ?? null,
-      pinnedVersion: this.catalog.pinned,
-      versions: this.catalog.newestFirst().map((entry) => ({
-        version: entry.version,
-        state: entry.standing === 'lost' ? 'rejected' : API_STATE[entry.state],
-        role: entry.standing === 'release' ? 'release' : 'candidate',
-        architecture: entry.architecture,
-        createdAt: entry.createdAt,
-        heldOut: entry.heldOut,
-        live: live(entry.version),
-        rejection: entry.rejection,
-      })),
-    };
+  status(live: (version: number) => LiveFigures): ModelStatus {
+    return statusOf(this.modelName, this.registry.servingVersion?.version ?? null, this.catalog, live);
   }
 
   /** Disposes every loaded version (at shutdown). */
   clear(): void {
     this.registry.clear();
   }
-}
-
-/** A decision's reason as the status API and the log show it: what was decided, on what evidence. */
-export function decisionReason(control: ModelControl): string {
-  const e = control.evidence;
-  const verb = control.action === 'promote' ? 'promoted' : 'rejected';
-  const why = control.reason === null ? '' : ` (${control.reason})`;
-  if (e === undefined || e === null) return `${verb} by ${control.requestedBy}${why}`;
-  const p = e.pValue === null ? 'no test' : `p=${e.pValue.toExponential(2)}`;
-  return `${verb} by ${control.requestedBy}${why} against v${e.champion} on ${e.pairs} paired samples: ${e.challengerOnly} right only by v${e.challenger}, ${e.championOnly} only by v${e.champion}, ${p} (threshold ${e.threshold.toExponential(2)})`;
 }

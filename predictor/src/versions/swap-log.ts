@@ -1,7 +1,8 @@
 import type { Logger } from '@hotswap/shared/telemetry';
 import type { HostedModel } from '../inference/threads';
 import type { PredictorMetrics } from '../metrics';
-import { decisionReason, type SwapEvent } from './hot-swap';
+import type { SwapEvent } from './hot-swap';
+import { decisionReason } from './status';
 
 /** What the hot swap says, as log lines and metrics: an operator reads the swap's story in the log. */
 export function logSwapEvents(modelName: string, logger: Logger, metrics: PredictorMetrics): (event: SwapEvent<HostedModel>) => void {
