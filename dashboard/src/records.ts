@@ -1,18 +1,12 @@
 // Reading the topics' records for the page, tolerantly: a field added to a record (a prediction's
 // `challenger`) or a control action this code does not know yet is not a reason to drop it.
+import type { PredictionRecord } from '@hotswap/shared/contracts';
 
-/** The fields of a prediction record the page uses (shared/src/schemas/records.ts PredictionRecord). */
-export interface SeenPrediction {
-  sampleId: string;
-  model: { name: string; version: number };
-  predicted: number;
-  predictedClass: string;
-  confidence: number;
-  label: number | null;
-  correct: boolean | null;
-  predictedAt: number;
-  predictor: string;
-}
+/** The fields of a prediction record the page uses. */
+export type SeenPrediction = Pick<
+  PredictionRecord,
+  'sampleId' | 'model' | 'predicted' | 'predictedClass' | 'confidence' | 'label' | 'correct' | 'predictedAt' | 'predictor'
+>;
 
 /** An instruction on the model topic (pin, unpin, rollback, and whatever comes next), for a marker. */
 export interface SeenControl {
