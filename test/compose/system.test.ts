@@ -21,7 +21,7 @@ const USER_ENV = { MODEL_SCHEDULE: 'quick' };
 const figures: Record<string, string | number> = {};
 
 /** The services `up` starts: all but Grafana, which no reachable registry has. */
-const SERVICES = ['kafka', 'datagenerator', 'modelgenerator', 'predictor', 'prometheus'];
+const SERVICES = ['kafka', 'datagenerator', 'modelgenerator', 'predictor', 'prometheus', 'dashboard'];
 
 /** A prediction record, with where its sample was read from. */
 interface Prediction extends PredictionLike {
@@ -180,6 +180,7 @@ describe('docker compose up, as users run it (real engine, the repository compos
     figures['containers healthy after (s)'] = ((Date.now() - startedAt) / 1000).toFixed(1);
     figures['containers'] = describeContainers(list);
     assert.deepEqual([...new Set(list.map((c) => c.Service))].sort(), [
+      'dashboard',
       'datagenerator',
       'kafka',
       'logs-permissions',
@@ -222,6 +223,24 @@ describe('docker compose up, as users run it (real engine, the repository compos
     const first = list.reduce((a, p) => Math.min(a, p.predictedAt), Infinity);
     figures['first prediction after up (s)'] = ((first - startedAt) / 1000).toFixed(1);
     figures['predictors seen in the first predictions'] = new Set(list.map((p) => p.predictor)).size;
+  });
+
+  it('the live accuracy page answers on 127.0.0.1:8080, its own bundle served, the predictions counted', async function () {
+    this.timeout(120_000);
+    const state = await waitFor('the dashboard to count predictions', 90_000, async () => {
+      try {
+        const res = await fetch('http://127.0.0.1:8080/api/state');
+        const body = res.ok ? ((await res.json()) as { totals: { predictions: number } }) : undefined;
+        return body !== undefined && body.totals.predictions > 0 ? body : undefined;
+      } catch {
+        return undefined; // not listening yet
+      }
+    });
+    const page = await fetch('http://127.0.0.1:8080/');
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.doesNotMatch(html, /https?:\/\/(?!127\.0\.0\.1|localhost)[^"' ]+\.(js|css)/, 'no script or style from another host');
+    figures['dashboard: predictions counted'] = state.totals.predictions;
   });
 
   it('Prometheus finds the 3 replicas through Docker DNS and has hotswap_accuracy_ratio for each', async function () {
