@@ -140,7 +140,8 @@ export class ContinualLoop {
   }
 
   private onSample(record: InboundRecord): void {
-    if (record.value === null) return;
+    // Only the samples after a drift are trained on: the rest of the stream is not even decoded.
+    if (record.value === null || this.phase.kind !== 'collecting') return;
     let label: number | null;
     let features: Uint8Array;
     try {
@@ -156,7 +157,7 @@ export class ContinualLoop {
     } catch {
       return;
     }
-    if (this.phase.kind === 'collecting' && this.recent.total - this.phase.mark >= this.settings.retrainSamples) {
+    if (this.recent.total - this.phase.mark >= this.settings.retrainSamples) {
       const { drift, mark } = this.phase;
       this.phase = { kind: 'training' };
       void this.trainChallenger(drift, mark);
