@@ -57,6 +57,12 @@ describe('service command lines', () => {
     );
   });
 
+  it('refuses a KAFKAJS_FAST_PATHS that is neither on nor off, naming it', () => {
+    const r = runService('predictor', [], { KAFKAJS_FAST_PATHS: 'fast' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /invalid KAFKAJS_FAST_PATHS="fast": expected on or off \(not one of 1, true, yes, on, 0, false, no, off\)/);
+  });
+
   it('names a bad flag value and the flag', () => {
     const r = runService('predictor', ['--batch-size=0']);
     assert.equal(r.status, 2);

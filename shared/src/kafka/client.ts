@@ -1,11 +1,13 @@
 // kafkajs is imported under shared/src/kafka/ only: everything else speaks in the types of records.ts.
-import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { Kafka as KafkaInstance, LogEntry, SASLOptions } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../telemetry/logger';
 import { accessRefusal } from './access';
 import { committedOffsets, committedOffsetsReader, endOffsets, topicOffsets, withAdmin, type CommittedOffsetsReader } from './admin';
 import type { KafkaConnectionSettings } from './connection';
 import { DEFAULT_FETCH_BYTES_PER_PARTITION, FETCH_BYTES_PER_REQUEST, RecordConsumer } from './consumer';
+import { loadKafkajs } from './kafkajs';
+import type { FastPathsState } from './kafkajs-fast-paths';
 import { kafkaLogLevel, type LogLevelName } from './log-levels';
 import { kafkaDefaultPartitioner } from './partitioning';
 import { RecordProducer, TransactionalProducer } from './producers';
@@ -13,26 +15,35 @@ import { readFromNow, readFromStart } from './readers';
 import type { ConsumerOptions, InboundRecord, TopicSpec } from './records';
 import type { Transport } from '../transport/transport';
 
-const LEVELS: Record<number, LogLevelName> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
+/** kafkajs's log levels (its logLevel enum) as ours. */
+const LEVELS: Record<number, LogLevelName> = { 1: 'error', 2: 'warn', 4: 'info', 5: 'debug' };
+
+let fastPathsNoted = false;
+
+/** Says once per process whether kafkajs runs with the one-pass produce encoder, and if not, why. */
+function noteFastPaths(state: FastPathsState, logger: Logger): void {
+  if (fastPathsNoted) return;
+  fastPathsNoted = true;
+  if (state.installed) logger.debug('kafkajs: produce requests encoded in one pass (KAFKAJS_FAST_PATHS=off for its own encoder)');
+  else logger.info(`kafkajs: its own produce encoder is used (${state.reason})`);
+}
 
 /** Entry point to a Kafka cluster for one service. */
 export class KafkaClient implements Transport {
   readonly kind = 'kafka';
-  private readonly kafka: Kafka;
+  private readonly kafka: KafkaInstance;
 
   private readonly brokers: string[];
-  private readonly probe: Kafka;
+  private readonly probe: KafkaInstance;
 
   constructor(
     settings: KafkaConnectionSettings,
     private readonly logger: Logger,
   ) {
     this.brokers = settings.brokers;
+    const { kafkajs, fastPaths } = loadKafkajs(settings.kafkajsFastPaths ?? true);
+    noteFastPaths(fastPaths, logger);
+    const { Kafka, logLevel } = kafkajs;
     const connection = {
       clientId: settings.clientId,
       brokers: settings.brokers,
@@ -83,7 +94,7 @@ export class KafkaClient implements Transport {
     return this.createMissingTopics(specs, this.kafka);
   }
 
-  private createMissingTopics(specs: TopicSpec[], kafka: Kafka): Promise<string[]> {
+  private createMissingTopics(specs: TopicSpec[], kafka: KafkaInstance): Promise<string[]> {
     return withAdmin(kafka, async (admin) => {
       const existing = new Set(await admin.listTopics());
       const missing = specs.filter((s) => !existing.has(s.topic));

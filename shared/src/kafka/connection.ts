@@ -17,6 +17,8 @@ export interface KafkaConnectionSettings {
   /** false: plaintext; otherwise TLS, with the broker's certificate and host name verified. */
   ssl: false | TlsSettings;
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  /** false: kafkajs encodes produce requests itself (see kafkajs-fast-paths.ts); default true. */
+  kafkajsFastPaths?: boolean;
 }
 
 export { readKafkaProperties };
@@ -32,13 +34,21 @@ export const kafkaSpec = {
     '',
   ),
   clientId: setting('KAFKA_CLIENT_ID', 'client id sent to the broker', 'a string', parsers.string, 'hotswap'),
+  kafkajsFastPaths: setting(
+    'KAFKAJS_FAST_PATHS',
+    "produce requests encoded in one pass (on), or by kafkajs's own encoder (off)",
+    'on or off',
+    parsers.boolean,
+    true,
+  ),
 };
 
 export function kafkaConnectionSettings(cfg: {
   brokers: string[];
   kafkaPropertiesFile: string;
   clientId: string;
+  kafkajsFastPaths?: boolean;
 }): KafkaConnectionSettings {
   const fromFile = cfg.kafkaPropertiesFile === '' ? {} : readKafkaProperties(cfg.kafkaPropertiesFile);
-  return { brokers: cfg.brokers, clientId: cfg.clientId, ssl: false, ...fromFile };
+  return { brokers: cfg.brokers, clientId: cfg.clientId, ssl: false, kafkajsFastPaths: cfg.kafkajsFastPaths ?? true, ...fromFile };
 }

@@ -1,4 +1,4 @@
-import { CompressionTypes, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { toMessages, type ConsumedOffset, type OutboundRecord } from './records';
 import { requestsOf } from './requests';
 import type { RecordSender } from '../transport/transport';
@@ -17,7 +17,6 @@ export class RecordProducer implements RecordSender {
       await this.producer.send({
         topic,
         acks: -1,
-        compression: CompressionTypes.None,
         messages: toMessages(part),
       });
     }

@@ -38,6 +38,7 @@ export function transportSettings(cfg: {
   brokers: string[];
   kafkaPropertiesFile: string;
   clientId: string;
+  kafkajsFastPaths?: boolean;
   pubsubProjectId: string;
 }): TransportSettings {
   if (cfg.transport === 'kafka') return { kind: 'kafka', kafka: kafkaConnectionSettings(cfg) };
