@@ -92,11 +92,32 @@ export function predictProbabilities(
 
 /** One tensor call for the whole batch; returns the arg-max class and its probability per row. */
 export function predictBatch(model: ServableModel, features: Float32Array, rows: number): BatchPrediction {
-  return tf.tidy(() => {
-    const x = tf.tensor2d(features, [rows, model.inputLength]);
-    const probs = model.layers.predict(x) as tf.Tensor2D;
-    const predicted = probs.argMax(1).dataSync() as Int32Array;
-    const confidence = probs.max(1).dataSync() as Float32Array;
-    return { predicted: Int32Array.from(predicted), confidence: Float32Array.from(confidence) };
-  });
+  const { probabilities, classes } = predictProbabilities(model, features, rows);
+  return topClasses(probabilities, rows, classes);
+}
+
+/**
+ * The most probable class of each row and its probability, the first on a tie (as tf.argMax picks):
+ * read here from the probabilities already copied out, not by two more kernel calls and syncs.
+ */
+export function topClasses(probabilities: Float32Array, rows: number, classes: number): BatchPrediction {
+  if (probabilities.length !== rows * classes) {
+    throw new RangeError(`${probabilities.length} probabilities are not ${rows} rows of ${classes} classes`);
+  }
+  const predicted = new Int32Array(rows);
+  const confidence = new Float32Array(rows);
+  for (let row = 0, at = 0; row < rows; row++, at += classes) {
+    let best = 0;
+    let top = probabilities[at] as number;
+    for (let c = 1; c < classes; c++) {
+      const p = probabilities[at + c] as number;
+      if (p > top) {
+        top = p;
+        best = c;
+      }
+    }
+    predicted[row] = best;
+    confidence[row] = top;
+  }
+  return { predicted, confidence };
 }
