@@ -25,7 +25,7 @@ function featureBatch(held: HeldOut, rows: number): Float32Array {
   return x;
 }
 
-/** Samples/s of the model loaded from its record, batch 256, as the predictor's predictBatch does it. */
+/** Samples/s of the model loaded from its record, batch BATCH (the predictor's default), as the predictor's predictBatch does it. */
 export async function inferenceCeiling(record: ModelRecord, held: HeldOut, seconds: number): Promise<number> {
   const model = await recordToModel(record);
   const features = featureBatch(held, BATCH);

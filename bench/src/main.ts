@@ -4,7 +4,7 @@
  * they are measured against, all in one run on one broker (figures from different runs or machines
  * do not compare).
  *
- *   inference ceiling   samples/s of the served model, in-process, batch 256, no I/O
+ *   inference ceiling   samples/s of the served model, in-process, batch 512 (the predictor's default), no I/O
  *   transport ceiling   records/s of a consume -> produce loop through the same broker, no model
  *   python peer         records/s of the batched Python a user would write instead (bench/python-peer),
  *                       same broker, records and model; skipped with a line where Python is missing

@@ -6,7 +6,7 @@ export const REPO = join(__dirname, '..', '..');
 export const KAFKA_SCRIPT = join(REPO, 'scripts', 'kafka', 'kafka.sh');
 export const MODEL_NAME = 'fashion-mnist';
 export const FEATURES = 784;
-export const BATCH = 256; // the predictor's default BATCH_SIZE, and the batch of the inference ceiling
+export const BATCH = 512; // the predictor's default BATCH_SIZE, and the batch of the inference ceiling
 export const SWAP_WINDOW_MS = 2000;
 export const DATA_CONTRACT: DataContract = { featureShape: [28, 28], classCount: 10 };
 

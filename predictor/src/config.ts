@@ -60,7 +60,7 @@ export const predictorSpec = {
   ),
   dataset: sharedSettings.dataset('dataset the samples come from (sets the shape models must fit)'),
   modelName: setting('MODEL_NAME', 'model to serve (the model topic key); default: the dataset name', 'a string', parsers.string, ''),
-  batchSize: setting('BATCH_SIZE', 'most samples predicted with one tensor call', 'an integer 1..4096', parsers.integer(1, 4096), 256),
+  batchSize: setting('BATCH_SIZE', 'most samples predicted with one tensor call', 'an integer 1..4096', parsers.integer(1, 4096), 512),
   trustedKeys: setting(
     'TRUSTED_KEYS',
     'Ed25519 public keys (PEM files, or folders of *.pub) whose signatures make a model acceptable; none = signatures not checked',
