@@ -128,27 +128,38 @@ export class PredictorMetrics {
   predicted(records: readonly PredictionRecord[], book: AccuracyBook): void {
     if (records.length === 0) return;
     const now = Date.now();
-    // Counted per label set first: one counter update per set, not one per record.
-    const counts = new Map<string, { model: string; version: string; outcome: string; n: number }>();
-    const pairs = new Map<string, { version: string; outcome: string; n: number }>();
+    // Counted per label set first: one counter update per set, not one per record; keyed without
+    // building a string per record (a batch nearly always has one version).
+    const counts = new Map<string, Map<number, number[]>>();
+    const pairs = new Map<number, number[]>();
     for (const r of records) {
-      const outcome = r.correct === null ? 'unlabelled' : r.correct ? 'correct' : 'incorrect';
-      const key = `${r.model.name}\u0000${r.model.version}\u0000${outcome}`;
-      const entry = counts.get(key);
-      if (entry === undefined) counts.set(key, { model: r.model.name, version: String(r.model.version), outcome, n: 1 });
-      else entry.n++;
+      let versions = counts.get(r.model.name);
+      if (versions === undefined) counts.set(r.model.name, (versions = new Map()));
+      let outcomes = versions.get(r.model.version);
+      if (outcomes === undefined) versions.set(r.model.version, (outcomes = [0, 0, 0]));
+      (outcomes[r.correct === null ? 2 : r.correct ? 0 : 1] as number)++;
       if (r.correct !== null) this.window.record(r.correct);
       if (r.challenger !== undefined && r.challenger.correct !== null && r.correct !== null) {
-        const outcome = pairOutcome(r.correct, r.challenger.correct);
-        const pairKey = `${r.challenger.version}\u0000${outcome}`;
-        const pair = pairs.get(pairKey);
-        if (pair === undefined) pairs.set(pairKey, { version: String(r.challenger.version), outcome, n: 1 });
-        else pair.n++;
+        let pair = pairs.get(r.challenger.version);
+        if (pair === undefined) pairs.set(r.challenger.version, (pair = [0, 0, 0, 0]));
+        (pair[pairOutcome(r.correct, r.challenger.correct)] as number)++;
       }
       this.latency.observe(Math.max(0, now - r.sampleCreatedAt) / 1000);
     }
-    for (const { model, version, outcome, n } of counts.values()) this.predictions.inc({ model, version, outcome }, n);
-    for (const { version, outcome, n } of pairs.values()) this.challengerPairs.inc({ version, outcome }, n);
+    for (const [model, versions] of counts) {
+      for (const [version, outcomes] of versions) {
+        OUTCOMES.forEach((outcome, i) => {
+          const n = outcomes[i] as number;
+          if (n > 0) this.predictions.inc({ model, version: String(version), outcome }, n);
+        });
+      }
+    }
+    for (const [version, outcomes] of pairs) {
+      PAIR_OUTCOMES.forEach((outcome, i) => {
+        const n = outcomes[i] as number;
+        if (n > 0) this.challengerPairs.inc({ version: String(version), outcome }, n);
+      });
+    }
     const recent = this.window.value;
     if (recent !== null) this.windowAccuracy.set(recent);
     const overall = book.overall.value;
@@ -201,7 +212,11 @@ export class PredictorMetrics {
 }
 
 /** Who got a labelled sample right, of the serving version and the challenger. */
-function pairOutcome(championRight: boolean, challengerRight: boolean): string {
-  if (championRight === challengerRight) return championRight ? 'both-right' : 'both-wrong';
-  return challengerRight ? 'challenger-only' : 'champion-only';
+const OUTCOMES = ['correct', 'incorrect', 'unlabelled'] as const;
+const PAIR_OUTCOMES = ['both-right', 'both-wrong', 'challenger-only', 'champion-only'] as const;
+
+/** The index in PAIR_OUTCOMES of who got a labelled sample right. */
+function pairOutcome(championRight: boolean, challengerRight: boolean): number {
+  if (championRight === challengerRight) return championRight ? 0 : 1;
+  return challengerRight ? 2 : 3;
 }

@@ -251,7 +251,7 @@ export class DataPath {
 
   private predictedBy(lease: Lease<HostedModel>): PredictedBy {
     const { name, version, model } = lease.version;
-    return { name, version, classNames: model.record.classNames, replica: this.settings.replica };
+    return { name, version, key: `${name}:${version}`, classNames: model.record.classNames, replica: this.settings.replica };
   }
 
   /** What answering a batch's requests needs: the leased version, and where its predictions are scored. */

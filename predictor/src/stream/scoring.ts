@@ -14,6 +14,8 @@ export type SampleFacts = Pick<SampleRecord, 'sampleId' | 'dataset' | 'createdAt
 export interface PredictedBy {
   name: string;
   version: number;
+  /** `name:version`, the accuracy ledger's key: made once per batch, not once per prediction. */
+  key: string;
   classNames: readonly string[];
   /** This replica, in every record it writes. */
   replica: string;
@@ -22,6 +24,8 @@ export interface PredictedBy {
 /** The challenger's prediction of the same sample, scored beside the serving version's. */
 export interface ShadowPrediction {
   version: number;
+  /** `name:version`, its key in the accuracy ledger. */
+  key: string;
   predicted: number;
 }
 
@@ -43,8 +47,8 @@ export function scorePrediction(
     shadow === null
       ? undefined
       : { version: shadow.version, predicted: shadow.predicted, correct: sample.label === null ? null : sample.label === shadow.predicted };
-  if (challenger !== undefined) accuracy.record(output.tally, `${by.name}:${challenger.version}`, challenger.correct, false);
-  const { overall, model: perModel } = accuracy.record(output.tally, `${by.name}:${by.version}`, correct);
+  if (challenger !== undefined) accuracy.record(output.tally, (shadow as ShadowPrediction).key, challenger.correct, false);
+  const { overall, model: perModel } = accuracy.record(output.tally, by.key, correct);
   const prediction: PredictionRecord = {
     sampleId: sample.sampleId,
     dataset: sample.dataset,
@@ -90,6 +94,7 @@ export function scoreChunk(
   if (prediction === null) return 0;
   // Both predicted the same packed bytes, so their rows match; a challenger that failed this chunk is left out of it.
   const shadowed = shadow?.prediction?.index.length === prediction.index.length ? shadow.prediction : null;
+  const shadowKey = shadow === null ? '' : `${by.name}:${shadow.version}`;
   for (let row = 0; row < prediction.index.length; row++) {
     const label = prediction.labels[row] as number;
     const sample: SampleFacts = {
@@ -101,7 +106,9 @@ export function scoreChunk(
     const source = packed.packed[prediction.index[row] as number] as InboundRecord;
     const p = prediction.predicted[row] as number;
     const challenger =
-      shadowed === null ? null : { version: (shadow as { version: number }).version, predicted: shadowed.predicted[row] as number };
+      shadowed === null
+        ? null
+        : { version: (shadow as { version: number }).version, key: shadowKey, predicted: shadowed.predicted[row] as number };
     const scored = scorePrediction(accuracy, by, sample, source, p, prediction.confidence[row] as number, now, output, challenger);
     output.records.push({ key: sample.sampleId, value: JSON.stringify(scored), headers: PREDICTION_HEADERS });
   }

@@ -14,7 +14,9 @@ export function requestsOf(records: readonly OutboundRecord[], maxBytes = MAX_RE
   let bytes = 0;
   for (const r of records) {
     let size = 32 + byteLength(r.key) + byteLength(r.value);
-    for (const [k, v] of Object.entries(r.headers ?? {})) size += k.length + byteLength(v);
+    // for-in, not Object.entries: no array per record on the predictor's hot path.
+    const headers = r.headers ?? {};
+    for (const k in headers) size += k.length + byteLength(headers[k]);
     if (run.length > 0 && bytes + size > maxBytes) {
       runs.push(run);
       run = [];

@@ -212,37 +212,52 @@ function byteSize(v: WireBytes): number {
   return Buffer.isBuffer(v) ? v.length : Buffer.byteLength(String(v));
 }
 
-function headerValues(v: WireBytes | WireBytes[]): WireBytes[] {
-  return Array.isArray(v) ? v : [v];
-}
-
 function sizeOfHeaders(headers: WireMessage['headers']): number {
   if (headers === undefined) return sizeOfVarInt(0);
   let count = 0;
   let size = 0;
   for (const key in headers) {
     const keySize = Buffer.byteLength(key);
-    for (const value of headerValues(headers[key])) {
-      const valueSize = byteSize(value);
-      size += sizeOfVarInt(keySize) + keySize + sizeOfVarInt(valueSize) + Math.max(0, valueSize);
+    const v = headers[key];
+    // A single value is the usual case: no array made for it, once per record.
+    if (!Array.isArray(v)) {
+      size += sizeOfHeader(keySize, v);
       count++;
+      continue;
     }
+    for (const value of v) size += sizeOfHeader(keySize, value);
+    count += v.length;
   }
   return sizeOfVarInt(count) + size;
+}
+
+function sizeOfHeader(keySize: number, value: WireBytes): number {
+  const valueSize = byteSize(value);
+  return sizeOfVarInt(keySize) + keySize + sizeOfVarInt(valueSize) + Math.max(0, valueSize);
 }
 
 function writeHeaders(buf: Buffer, at: number, headers: WireMessage['headers']): number {
   if (headers === undefined) return writeVarInt(buf, at, 0);
   let count = 0;
-  for (const key in headers) count += headerValues(headers[key]).length;
+  for (const key in headers) {
+    const v = headers[key];
+    count += Array.isArray(v) ? v.length : 1;
+  }
   at = writeVarInt(buf, at, count);
   for (const key in headers) {
-    for (const value of headerValues(headers[key])) {
-      at = writeSizedBytes(buf, at, key, Buffer.byteLength(key));
-      at = writeSizedBytes(buf, at, value, byteSize(value));
+    const v = headers[key];
+    if (!Array.isArray(v)) {
+      at = writeHeader(buf, at, key, v);
+      continue;
     }
+    for (const value of v) at = writeHeader(buf, at, key, value);
   }
   return at;
+}
+
+function writeHeader(buf: Buffer, at: number, key: string, value: WireBytes): number {
+  at = writeSizedBytes(buf, at, key, Buffer.byteLength(key));
+  return writeSizedBytes(buf, at, value, byteSize(value));
 }
 
 /** A varint length (-1 for none), then the bytes. */
