@@ -1,9 +1,10 @@
 import Module, { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { encodeCompressedProduceRequest, encodeProduceRequest, type ProduceRequestFields, type WireTopic } from './wire/produce-request';
+import { decodeRecord, type RecordBatchContext } from './wire/record-decoder';
 
 /**
- * Faster versions of two kafkajs 2.2.4 modules on the predictor's hot path, put in place before
+ * Faster versions of three kafkajs 2.2.4 modules on the predictor's hot path, put in place before
  * kafkajs loads (./kafkajs.ts, the one place it is loaded, calls installFastPaths first):
  *
  * - the Produce request (versions 3 to 7): kafkajs gives each record, and each of its headers, an
@@ -14,6 +15,8 @@ import { encodeCompressedProduceRequest, encodeProduceRequest, type ProduceReque
  *   main thread at full speed, and much of its garbage.
  * - grouping a send's records by partition: kafkajs copies a partition's whole array to add each
  *   record to it (quadratic in a batch); here each is pushed once.
+ * - reading a fetched record (wire/record-decoder.ts): the same fields without kafkajs's Long
+ *   arithmetic and per-header objects.
  *
  * They replace kafkajs's files in Node's module cache, by path, so kafkajs's own code requires
  * them. Only for the version they were written against (kafkajs's internals are not its API):
@@ -82,8 +85,9 @@ function install(): FastPathsState {
   if (refusal !== null) return { installed: false, reason: refusal };
   const produceRequestPath = join(root, 'src', 'protocol', 'requests', 'produce', 'v3', 'request.js');
   const groupingPath = join(root, 'src', 'producer', 'groupMessagesPerPartition.js');
+  const recordDecoderPath = join(root, 'src', 'protocol', 'recordBatch', 'record', 'v0', 'decoder.js');
   const cache = kafkajsRequire.cache;
-  if (cache[produceRequestPath] !== undefined || cache[groupingPath] !== undefined) {
+  if ([produceRequestPath, groupingPath, recordDecoderPath].some((path) => cache[path] !== undefined)) {
     return { installed: false, reason: 'kafkajs was loaded before they could be put in place' };
   }
   const inKafkajs = createRequire(join(root, 'index.js'));
@@ -145,7 +149,14 @@ function install(): FastPathsState {
     }
     return grouped;
   };
+  // kafkajs's Decoder keeps its buffer and read position in these two fields.
+  const readRecord = (decoder: { buffer: Buffer; offset: number }, context: RecordBatchContext) => {
+    const { record, end } = decodeRecord(decoder.buffer, decoder.offset, context);
+    decoder.offset = end;
+    return record;
+  };
   cacheModule(cache, produceRequestPath, produceRequest);
+  cacheModule(cache, recordDecoderPath, readRecord);
   cacheModule(cache, groupingPath, groupMessagesPerPartition);
   return { installed: true };
 }

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { loadKafkajs } from '../kafkajs';
 import { fastPathsRefusal, kafkajsFastPaths } from '../kafkajs-fast-paths';
 import { crc32c } from './crc32c';
+import { kafkajsOriginal } from './kafkajs-original';
 import { encodeProduceRequest, sizeOfVarInt, sizeOfVarLong, type ProduceRequestFields, type WireMessage } from './produce-request';
 
 // These pin that the replacements write exactly kafkajs 2.2.4's bytes: each case is encoded by
@@ -16,15 +16,6 @@ import { encodeProduceRequest, sizeOfVarInt, sizeOfVarLong, type ProduceRequestF
 const kafkajsRoot = dirname(createRequire(__filename).resolve('kafkajs/package.json'));
 const PRODUCE_V3 = join(kafkajsRoot, 'src', 'protocol', 'requests', 'produce', 'v3', 'request.js');
 const GROUPING = join(kafkajsRoot, 'src', 'producer', 'groupMessagesPerPartition.js');
-
-/** A kafkajs module as its file has it, bypassing the module cache for it (not for what it requires). */
-function kafkajsOriginal<T>(path: string): T {
-  const m = new Module(path) as Module & { _compile(source: string, filename: string): void };
-  m.filename = path;
-  m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(path));
-  m._compile(readFileSync(path, 'utf8'), path);
-  return m.exports as T;
-}
 
 interface Encoded {
   buf: Buffer;
