@@ -7,7 +7,8 @@ import { loadKafkajs } from '../kafkajs';
 import { fastPathsRefusal, kafkajsFastPaths } from '../kafkajs-fast-paths';
 import { crc32c } from './crc32c';
 import { kafkajsOriginal } from './kafkajs-original';
-import { encodeProduceRequest, sizeOfVarInt, sizeOfVarLong, type ProduceRequestFields, type WireMessage } from './produce-request';
+import { encodeProduceRequest, type ProduceRequestFields, type WireMessage } from './produce-request';
+import { sizeOfVarInt, sizeOfVarLong } from './varint';
 
 // These pin that the replacements write exactly kafkajs 2.2.4's bytes: each case is encoded by
 // kafkajs's own module, read fresh from its file (the module cache may hold the replacement), and

@@ -1,4 +1,5 @@
 import { crc32c } from './crc32c';
+import { sizeOfVarInt, sizeOfVarLong, writeVarInt, writeVarLong } from './varint';
 
 /**
  * The body of a Kafka Produce request (versions 3 to 7 share it) with its record batches (magic
@@ -273,56 +274,4 @@ function writeString(buf: Buffer, at: number, s: string | null): number {
   const size = Buffer.byteLength(s);
   at = buf.writeInt16BE(size, at);
   return at + buf.write(s, at, size, 'utf8');
-}
-
-/** Bytes of a zigzag varint of a 32-bit integer. */
-export function sizeOfVarInt(value: number): number {
-  let v = ((value << 1) ^ (value >> 31)) >>> 0;
-  let bytes = 1;
-  while (v >= 0x80) {
-    v >>>= 7;
-    bytes++;
-  }
-  return bytes;
-}
-
-function writeVarInt(buf: Buffer, at: number, value: number): number {
-  let v = ((value << 1) ^ (value >> 31)) >>> 0;
-  while (v >= 0x80) {
-    buf[at++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  buf[at++] = v;
-  return at;
-}
-
-/** Past this, a zigzag in doubles is no longer exact. */
-const LARGEST_VARLONG = 2 ** 52 - 1;
-
-/** Zigzag of a 64-bit integer (|value| < 2^52, exact in a double), in arithmetic, not bit operations. */
-function zigzag64(value: number): number {
-  if (!Number.isInteger(value) || Math.abs(value) > LARGEST_VARLONG)
-    throw new RangeError(`timestamp delta ${value} is not an integer within ±2^52`);
-  return value >= 0 ? value * 2 : -value * 2 - 1;
-}
-
-/** Bytes of a zigzag varlong. */
-export function sizeOfVarLong(value: number): number {
-  let v = zigzag64(value);
-  let bytes = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 0x80);
-    bytes++;
-  }
-  return bytes;
-}
-
-function writeVarLong(buf: Buffer, at: number, value: number): number {
-  let v = zigzag64(value);
-  while (v >= 0x80) {
-    buf[at++] = (v % 0x80) | 0x80;
-    v = Math.floor(v / 0x80);
-  }
-  buf[at++] = v;
-  return at;
 }

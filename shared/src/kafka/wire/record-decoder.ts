@@ -1,3 +1,5 @@
+import { readVarInt, readVarLong } from './varint';
+
 /**
  * One record of a Kafka record batch (magic 2) read in place: its offset and timestamp worked out
  * in double arithmetic (exact below 2^53, where every real offset and timestamp lies; BigInt past
@@ -31,8 +33,6 @@ export interface DecodedRecord {
 }
 
 const LOG_APPEND_TIME = 1;
-/** Past this many bytes a varlong may not fit a double exactly (7 bytes carry 49 bits). */
-const EXACT_VARLONG_BYTES = 7;
 
 /** Reads one record from `buf` at `at`; returns it and where it ends. */
 export function decodeRecord(buf: Buffer, at: number, context: RecordBatchContext): { record: DecodedRecord; end: number } {
@@ -81,53 +81,6 @@ function addToInt64(base: string, delta: number | bigint): string {
     if (Number.isSafeInteger(sum) && Number.isSafeInteger(Number(base))) return String(sum);
   }
   return String(BigInt.asIntN(64, BigInt(base) + BigInt(delta)));
-}
-
-/** A zigzag varint's 32-bit value, as Kafka writes lengths, counts and offset deltas. */
-function readVarInt(buf: Buffer, cursor: { at: number }): number {
-  let result = 0;
-  let shift = 0;
-  let byte: number;
-  do {
-    if (shift > 28) throw new RangeError(`a varint longer than 5 bytes at byte ${cursor.at}`);
-    if (cursor.at >= buf.length) throw new RangeError(`a varint cut off at byte ${cursor.at} of ${buf.length}`);
-    byte = buf[cursor.at++] as number;
-    result |= (byte & 0x7f) << shift;
-    shift += 7;
-  } while (byte & 0x80);
-  return (result >>> 1) ^ -(result & 1);
-}
-
-/** A zigzag varlong: a number when it fits a double exactly, else a bigint. */
-function readVarLong(buf: Buffer, cursor: { at: number }): number | bigint {
-  const start = cursor.at;
-  let value = 0;
-  let scale = 1;
-  let bytes = 0;
-  let byte: number;
-  do {
-    if (cursor.at >= buf.length) throw new RangeError(`a varlong cut off at byte ${cursor.at} of ${buf.length}`);
-    byte = buf[cursor.at++] as number;
-    if (++bytes > EXACT_VARLONG_BYTES) return readBigVarLong(buf, start, cursor);
-    value += (byte & 0x7f) * scale;
-    scale *= 128;
-  } while (byte & 0x80);
-  return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
-}
-
-function readBigVarLong(buf: Buffer, start: number, cursor: { at: number }): bigint {
-  let value = 0n;
-  let shift = 0n;
-  let byte: number;
-  cursor.at = start;
-  do {
-    if (shift > 63n) throw new RangeError(`a varlong longer than 10 bytes at byte ${start}`);
-    if (cursor.at >= buf.length) throw new RangeError(`a varlong cut off at byte ${cursor.at} of ${buf.length}`);
-    byte = buf[cursor.at++] as number;
-    value |= BigInt(byte & 0x7f) << shift;
-    shift += 7n;
-  } while (byte & 0x80);
-  return BigInt.asIntN(64, (value >> 1n) ^ -(value & 1n));
 }
 
 /** A varint length (-1 for null), then that many bytes, as a view of `buf`. */
