@@ -20,12 +20,13 @@ const LEVELS: Record<number, LogLevelName> = { 1: 'error', 2: 'warn', 4: 'info',
 
 let fastPathsNoted = false;
 
-/** Says once per process whether kafkajs runs with the one-pass produce encoder, and if not, why. */
+/** Says once per process whether kafkajs runs with the fast paths, and if not, why. */
 function noteFastPaths(state: FastPathsState, logger: Logger): void {
   if (fastPathsNoted) return;
   fastPathsNoted = true;
-  if (state.installed) logger.debug('kafkajs: produce requests encoded in one pass (KAFKAJS_FAST_PATHS=off for its own encoder)');
-  else logger.info(`kafkajs: its own produce encoder is used (${state.reason})`);
+  if (state.installed)
+    logger.debug('kafkajs: fast paths in place for produce encoding and record reading (KAFKAJS_FAST_PATHS=off for its own)');
+  else logger.info(`kafkajs: its own produce encoding and record reading are used (${state.reason})`);
 }
 
 /** Entry point to a Kafka cluster for one service. */

@@ -17,7 +17,7 @@ export interface KafkaConnectionSettings {
   /** false: plaintext; otherwise TLS, with the broker's certificate and host name verified. */
   ssl: false | TlsSettings;
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
-  /** false: kafkajs encodes produce requests itself (see kafkajs-fast-paths.ts); default true. */
+  /** false: kafkajs keeps its own modules on the hot path (see kafkajs-fast-paths.ts); default true. */
   kafkajsFastPaths?: boolean;
 }
 
@@ -36,7 +36,7 @@ export const kafkaSpec = {
   clientId: setting('KAFKA_CLIENT_ID', 'client id sent to the broker', 'a string', parsers.string, 'hotswap'),
   kafkajsFastPaths: setting(
     'KAFKAJS_FAST_PATHS',
-    "produce requests encoded in one pass (on), or by kafkajs's own encoder (off)",
+    "kafkajs's produce encoding and record reading done by hotswap's faster modules (on), or by its own (off)",
     'on or off',
     parsers.boolean,
     true,
