@@ -2,12 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import winston from 'winston';
 import type { PredictionRecord } from '@hotswap/shared';
+import { RunningAccuracy } from './accuracy';
 
 /**
- * The accuracy log users take out of the container: one line per `every` predictions, e.g.
- * `2026-11-23T10:00:00.000Z accuracy=0.8421 count=120 predictions=120 model=fashion-mnist v2`.
+ * The accuracy log users take out of the container: one line per `every` predictions this replica
+ * delivered, e.g. `2026-11-23T10:00:00.000Z accuracy=0.8421 count=120 predictions=120 model=fashion-mnist v2`.
+ * It counts the predictions it is given (delivered ones, in delivery order) itself, not by the
+ * numbers their records carry: those skip the numbers of a batch that failed to deliver after a
+ * later one was scored (see AccuracyLedger), and a line would be skipped with them.
  */
 export class AccuracyLog {
+  /** The delivered predictions so far: the figures each line gives. */
+  private readonly delivered = new RunningAccuracy();
   private readonly logger: winston.Logger;
   private readonly file: winston.transports.FileTransportInstance;
   /** Lines not yet handed to the file. */
@@ -33,12 +39,16 @@ export class AccuracyLog {
     });
   }
 
-  /** Writes a line for each record whose prediction count is a multiple of `every`. */
+  /** Counts delivered predictions, in order; writes a line at each multiple of `every`. */
   write(records: readonly PredictionRecord[]): void {
+    const { delivered } = this;
     for (const r of records) {
-      if (r.predictions % this.every !== 0) continue;
-      const accuracy = r.accuracy === null ? 'n/a' : r.accuracy.toFixed(4);
-      this.pending.push(`accuracy=${accuracy} count=${r.count} predictions=${r.predictions} model=${r.model.name} v${r.model.version}`);
+      delivered.record(r.correct);
+      if (delivered.predictions % this.every !== 0) continue;
+      const accuracy = delivered.value === null ? 'n/a' : delivered.value.toFixed(4);
+      this.pending.push(
+        `accuracy=${accuracy} count=${delivered.labelled} predictions=${delivered.predictions} model=${r.model.name} v${r.model.version}`,
+      );
     }
     if (!this.writing) this.writeNext();
   }
