@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PredictionRecord } from '@hotswap/shared';
+import { RunningAccuracy } from './accuracy';
 import { AccuracyLog } from './accuracy-log';
 
 /** A delivered prediction as the log reads it: its outcome, the version, and the number its record carries. */
@@ -10,10 +11,15 @@ function delivered(predictions: number, correct: boolean | null): PredictionReco
   return { predictions, correct, model: { name: 'fashion-mnist', version: 2 } } as PredictionRecord;
 }
 
-async function linesOf(write: (log: AccuracyLog) => void): Promise<string[]> {
+/** The lines written for these batches, each counted on from the delivered figures before it, as the data path does. */
+async function linesOf(batches: PredictionRecord[][]): Promise<string[]> {
   const file = join(mkdtempSync(join(tmpdir(), 'hotswap-acclog-')), 'predictor.log');
   const log = new AccuracyLog(file, 10);
-  write(log);
+  const committed = new RunningAccuracy();
+  for (const batch of batches) {
+    log.write(batch, committed);
+    for (const r of batch) committed.record(r.correct);
+  }
   await log.close();
   return readFileSync(file, 'utf8')
     .trim()
@@ -25,10 +31,7 @@ describe('AccuracyLog', () => {
   it('writes a line per 10 delivered predictions with the figures over those delivered, unlabelled ones counted but not scored', async () => {
     // 1 in 3 right; every fifth unlabelled.
     const records = Array.from({ length: 30 }, (_, i) => delivered(i + 1, i % 5 === 4 ? null : i % 3 === 0));
-    const lines = await linesOf((log) => {
-      log.write(records.slice(0, 7));
-      log.write(records.slice(7));
-    });
+    const lines = await linesOf([records.slice(0, 7), records.slice(7)]);
     const expected = [10, 20, 30].map((n) => {
       const upTo = records.slice(0, n).filter((r) => r.correct !== null);
       const right = upTo.filter((r) => r.correct).length;
@@ -42,7 +45,7 @@ describe('AccuracyLog', () => {
     const records = [...Array.from({ length: 15 }, (_, i) => i + 1), ...Array.from({ length: 15 }, (_, i) => i + 26)].map((n) =>
       delivered(n, true),
     );
-    const lines = await linesOf((log) => log.write(records));
+    const lines = await linesOf([records]);
     assert.deepEqual(
       lines.map((l) => /predictions=(\d+)/.exec(l)?.[1]),
       ['10', '20', '30'],

@@ -2,18 +2,16 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import winston from 'winston';
 import type { PredictionRecord } from '@hotswap/shared';
-import { RunningAccuracy } from './accuracy';
+import type { RunningAccuracy } from './accuracy';
 
 /**
  * The accuracy log users take out of the container: one line per `every` predictions this replica
  * delivered, e.g. `2026-11-23T10:00:00.000Z accuracy=0.8421 count=120 predictions=120 model=fashion-mnist v2`.
- * It counts the predictions it is given (delivered ones, in delivery order) itself, not by the
- * numbers their records carry: those skip the numbers of a batch that failed to deliver after a
- * later one was scored (see AccuracyLedger), and a line would be skipped with them.
+ * It counts on from the ledger's delivered figures, not by the numbers the records carry: those
+ * skip the numbers of a batch that failed to deliver after a later one was scored (see
+ * AccuracyLedger), and a line would be skipped with them.
  */
 export class AccuracyLog {
-  /** The delivered predictions so far: the figures each line gives. */
-  private readonly delivered = new RunningAccuracy();
   private readonly logger: winston.Logger;
   private readonly file: winston.transports.FileTransportInstance;
   /** Lines not yet handed to the file. */
@@ -39,9 +37,12 @@ export class AccuracyLog {
     });
   }
 
-  /** Counts delivered predictions, in order; writes a line at each multiple of `every`. */
-  write(records: readonly PredictionRecord[]): void {
-    const { delivered } = this;
+  /**
+   * A batch's delivered predictions, in order, counted on from `before` (the delivered figures
+   * before this batch, left as they are); a line at each multiple of `every`.
+   */
+  write(records: readonly PredictionRecord[], before: RunningAccuracy): void {
+    const delivered = before.copy();
     for (const r of records) {
       delivered.record(r.correct);
       if (delivered.predictions % this.every !== 0) continue;

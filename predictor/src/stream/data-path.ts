@@ -161,8 +161,9 @@ export class DataPath {
     try {
       // Only now are these predictions durable: count them.
       const { metrics } = this.parts;
+      // The log counts on from the delivered figures before this batch.
+      this.parts.accuracyLog.write(output.predictions, accuracy.committed.overall);
       accuracy.commit(output.tally);
-      this.parts.accuracyLog.write(output.predictions);
       metrics.predicted(output.predictions, accuracy.committed);
       for (const reason of output.rejected) metrics.deadLettered(reason);
       metrics.consumerLag(batch.topic, batch.partition, Math.max(0, Number(batch.highWatermark) - Number(last) - 1));

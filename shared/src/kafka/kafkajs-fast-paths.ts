@@ -31,11 +31,6 @@ export type FastPathsState = { installed: true } | { installed: false; reason: s
 
 let state: FastPathsState | undefined;
 
-/** What the first call to installFastPaths or keepOwnPaths did. */
-export function kafkajsFastPaths(): FastPathsState {
-  return state ?? { installed: false, reason: 'kafkajs not loaded yet' };
-}
-
 interface KafkajsLong {
   value: bigint;
 }
