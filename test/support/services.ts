@@ -167,12 +167,20 @@ async function readTopicUntil(
   const records: InboundRecord[] = [];
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (finish = resolve));
+  // Conditions parse every record read so far: checked once per burst, not once per record, which
+  // is quadratic and starved this process's heartbeats under load (its group then had to rejoin).
+  let checkScheduled = false;
   const consumer = await kafka.readFromStart(
     topic,
     'hotswap-test-reader',
     async (r) => {
       records.push(r);
-      if (done(records)) finish();
+      if (checkScheduled) return;
+      checkScheduled = true;
+      setImmediate(() => {
+        checkScheduled = false;
+        if (done(records)) finish();
+      });
     },
     () => {
       onCaughtUp();
