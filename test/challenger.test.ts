@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { controlHeaders, decisionRecordKey, encodeControl, type ModelControl } from '@hotswap/shared';
-import { ServiceProcess, isolatedNames, predictionsOf, produceRaw, readAll, readTopic, tempDir } from './support/services';
+import { ServiceProcess, groupCaughtUp, isolatedNames, predictionsOf, produceRaw, readAll, readTopic, tempDir } from './support/services';
 
 /** A decision as the judge writes it; the evidence here is made up, the predictor only follows it. */
 function decision(action: 'promote' | 'reject', version: number, champion: number): ModelControl {
@@ -111,6 +111,8 @@ describe('challenger: a candidate scored in shadow, served only once promoted', 
       const afterReject = Date.now();
       await readTopic(names.predictionTopic, (r) => predictionsOf(r).some((p) => p.predictedAt > afterReject + 1000), 60_000);
       await data.stop();
+      // The last samples sent may still be in the predictor's hands: wait until its group has committed them.
+      await groupCaughtUp(names.group, names.dataTopic);
 
       // Every sample once, served by v1 then v2 and never v3; predictions after the rejection carry no challenger.
       const predictions = predictionsOf(await readAll(names.predictionTopic));
