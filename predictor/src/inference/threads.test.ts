@@ -122,9 +122,11 @@ describe('inference threads', function () {
     );
     await doomed.start();
     const hosted = await doomed.load(await record(5));
+    // Killed from outside, as a crash would (not through stop()). The call goes right after the kill
+    // began, so the thread can never answer it (asked before, a fast thread answered it first once).
+    const killed = (doomed as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
     const waiting = doomed.predictRows(hosted, new Float32Array(784), 1);
-    // Killed from outside, as a crash would: not through stop().
-    await (doomed as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await killed;
     await assert.rejects(waiting, /inference thread doomed exited/);
     await assert.rejects(doomed.predictRows(hosted, new Float32Array(784), 1), /inference thread doomed is not running/);
     assert.equal(told.length, 1);
