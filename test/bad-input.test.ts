@@ -17,7 +17,16 @@ import {
 import { createPrivateKey } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { ServiceProcess, isolatedNames, metricValues, predictionsOf, produceRaw, readTopic, tempDir } from './support/services';
+import {
+  ServiceProcess,
+  isolatedNames,
+  metricValues,
+  predictionsOf,
+  produceRaw,
+  readTopic,
+  settledValue,
+  tempDir,
+} from './support/services';
 import { setUpSuite } from './support/set-up';
 
 function sample(id: string, over: Partial<SampleRecord> = {}): SampleRecord {
@@ -120,7 +129,11 @@ describe('bad input on a real broker', function () {
         assert.match(d.headers['deadletter-source'] ?? '', new RegExp(`^${names.dataTopic.replace(/\./g, '\\.')}/0@\\d+$`));
         assert.equal(d.key?.toString(), `bad-${i}`);
       });
-      const counted = metricValues(await scrapeMetrics(predictor), 'hotswap_deadletter_records_total');
+      // Counted once the batch's commit has returned, a moment after a reader may see its records.
+      const counted = await settledValue(
+        async () => metricValues(await scrapeMetrics(predictor), 'hotswap_deadletter_records_total'),
+        (c) => [...c.values()].reduce((a, b) => a + b, 0) >= bad.length,
+      );
       assert.equal(counted.get('{reason="not-avro"}'), 3);
       assert.equal(counted.get('{reason="unknown-schema"}'), 1);
       assert.equal(counted.get('{reason="bad-features"}'), 1);

@@ -61,7 +61,7 @@ describe('benchmark harness', function () {
     });
     child.stdout?.on('data', (c: Buffer) => output.push(c.toString()));
     child.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
-    const code = await new Promise<number | null>((resolve) => child?.on('exit', (c) => resolve(c)));
+    const code = await new Promise<number | null>((resolve) => child?.on('close', (c) => resolve(c)));
     assert.equal(code, 0, output.join(''));
 
     const result = JSON.parse(readFileSync(json, 'utf8')) as { rows: Row[] };

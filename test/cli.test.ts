@@ -14,7 +14,9 @@ function runService(service: string, args: string[], env: Record<string, string>
   });
 }
 
-describe('service command lines', () => {
+describe('service command lines', function () {
+  // Each test starts a service, which loads TensorFlow.js: room for a loaded machine.
+  this.timeout(60_000);
   for (const service of SERVICES) {
     it(`${service} --help lists its settings and exits 0`, () => {
       const r = runService(service, ['--help']);
@@ -71,7 +73,9 @@ describe('service command lines', () => {
 });
 
 describe('docs/configuration.md', () => {
-  it('documents every setting each service accepts in its configuration reference', () => {
+  it('documents every setting each service accepts in its configuration reference', function () {
+    // Five services started one after another, each loading TensorFlow.js: room for a loaded machine.
+    this.timeout(150_000);
     const reference = readFileSync(join(REPO, 'docs', 'configuration.md'), 'utf8');
     const commands: [string, string[]][] = [...SERVICES.map((s): [string, string[]] => [s, []]), ['datagenerator', ['request']]];
     for (const [service, command] of commands) {

@@ -45,8 +45,8 @@ describe('dashboard lag at full rate', function () {
     dashboard = new ServiceProcess('dashboard', { ...common, DASHBOARD_PORT: '0', DASHBOARD_HOST: '127.0.0.1' });
     const line = await dashboard.waitFor(/dashboard on http:\/\/127\.0\.0\.1:\d+\//);
     const base = /(http:\S+)\/$/.exec(line)?.[1] ?? '';
-    // Every prediction is live: the prediction topic is empty when the dashboard starts.
-    await dashboard.waitFor(/read the samples already on/, 120_000);
+    // Every prediction is live: the dashboard has read the (empty) prediction topic before the predictor starts.
+    await dashboard.waitFor(/read the predictions already on \S+; live from now on/, 120_000);
     const kafka = new KafkaClient(
       { brokers: brokers().split(','), clientId: 'hotswap-test', ssl: false },
       createLogger({ service: 'test-reader', level: 'error' }),

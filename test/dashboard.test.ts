@@ -151,12 +151,27 @@ describe('dashboard in a real browser, through a hot swap', function () {
       [390, 844],
     ] as const) {
       await page.setViewportSize({ width, height });
-      await page.waitForTimeout(600);
-      const overflow = await page.evaluate(() => {
-        const { documentElement } = (globalThis as unknown as InPage).document;
-        return documentElement.scrollWidth - documentElement.clientWidth;
-      });
-      assert.ok(overflow <= 0, `at ${width} px the page scrolls sideways by ${overflow} px`);
+      // The charts lay out again on the next frames: wait until nothing is wider than the viewport, or say by how much.
+      const sideways = () =>
+        page.evaluate(() => {
+          const { documentElement } = (globalThis as unknown as InPage).document;
+          return documentElement.scrollWidth - documentElement.clientWidth;
+        });
+      const fits = await page
+        .waitForFunction(
+          () => {
+            const { documentElement } = (globalThis as unknown as InPage).document;
+            return documentElement.scrollWidth <= documentElement.clientWidth;
+          },
+          null,
+          { timeout: 10_000 },
+        )
+        .then(
+          () => true,
+          () => false,
+        );
+      const overflow = fits ? 0 : await sideways();
+      assert.ok(fits, `at ${width} px the page scrolls sideways by ${overflow} px`);
       const path = join(ARTIFACTS, `dashboard-${width}.png`);
       await page.screenshot({ path, fullPage: true });
       process.stderr.write(`      screenshot at ${width}x${height}: ${path}\n`);

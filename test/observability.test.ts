@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ServiceProcess, isolatedNames, predictionsOf, readTopic, stopStarted, tempDir } from './support/services';
+import { ServiceProcess, isolatedNames, predictionsOf, readTopic, settledValue, stopStarted, tempDir } from './support/services';
 import { setUpSuite } from './support/set-up';
 
 const PROMETHEUS = '/usr/bin/prometheus';
@@ -135,16 +135,19 @@ describe('observability: Prometheus metrics and the accuracy log', function () {
   });
 
   it('exports the predictor metrics with the values the prediction records give', async () => {
-    const text = await scrape(await metricsPort(predictor));
     const predictions = predictionsOf(await readTopic(names.predictionTopic, (r) => r.length >= SAMPLES));
     const last = predictions.at(-1)!;
+    const counted = (text: string) =>
+      [...text.matchAll(/^hotswap_predictions_total\{[^}]*outcome="(\w+)"[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[2]), 0);
+    // A batch is counted once its commit has returned, a moment after a reader may see its records.
+    const port = await metricsPort(predictor);
+    const text = await settledValue(
+      () => scrape(port),
+      (t) => counted(t) >= SAMPLES,
+    );
     const accuracy = Number(/^hotswap_accuracy_ratio\{[^}]*\} (\S+)$/m.exec(text)?.[1]);
     assert.equal(accuracy, last.accuracy);
-    const outcomes = [...text.matchAll(/^hotswap_predictions_total\{[^}]*outcome="(\w+)"[^}]*\} (\d+)$/gm)];
-    assert.equal(
-      outcomes.reduce((n, m) => n + Number(m[2]), 0),
-      SAMPLES,
-    );
+    assert.equal(counted(text), SAMPLES);
     for (const name of [
       'hotswap_accuracy_window_ratio',
       'hotswap_model_accuracy_ratio',

@@ -81,20 +81,27 @@ describe('Pub/Sub transport (TRANSPORT=pubsub, on the emulator)', function () {
       const v1 = new ServiceProcess('modelgenerator', { ...all, MODEL_SCHEDULE: 'mlp:8@300x1' });
       started.push(v1);
       assert.equal(await v1.exitCode(120_000), 0, v1.lines.join('\n'));
-      const SAMPLES = 2000;
-      const data = new ServiceProcess('datagenerator', { ...all, RATE: '100', COUNT: String(SAMPLES), RUN_ID: names.id });
+      // Without end, stopped once v2 has served a while: a set count could run out before v2 is trained on a slow machine.
+      const data = new ServiceProcess('datagenerator', { ...all, RATE: '100', COUNT: '0', RUN_ID: names.id });
       started.push(data);
       await until('100 predictions', () => predictions.records.length >= 100, 120_000);
       const v2 = new ServiceProcess('modelgenerator', { ...all, MODEL_SCHEDULE: 'mlp:16@300x1' });
       started.push(v2);
       assert.equal(await v2.exitCode(120_000), 0, v2.lines.join('\n'));
       await predictor.waitFor(/swapped v1 -> fashion-mnist v2/, 60_000);
-      assert.equal(await data.exitCode(120_000), 0);
+      await until(
+        '100 predictions by v2',
+        () => predictionsIn(predictions.records).filter((p) => p.model.version === 2).length >= 100,
+        120_000,
+      );
+      assert.equal(await data.stop(), 0);
+      const SAMPLES = Number(/sent (\d+) samples in /.exec(data.lines.join('\n'))?.[1]);
+      assert.ok(SAMPLES > 200, `the datagenerator said how many it sent: ${data.lines.slice(-3).join(' | ')}`);
       await until(
         'a prediction per sample',
         () => predictions.records.length >= SAMPLES,
         120_000,
-        () => `(${predictions.records.length})`,
+        () => `(${predictions.records.length} of ${SAMPLES})`,
       );
 
       const made = predictionsIn(predictions.records).sort((a, b) => a.predictions - b.predictions);

@@ -319,7 +319,7 @@ describe('secure Kafka: the services over SASL_SSL and mTLS', function () {
     let err = '';
     consumer.stdout.on('data', (c: Buffer) => (out += c.toString()));
     consumer.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const code = await new Promise<number | null>((resolve) => consumer.on('exit', resolve));
+    const code = await new Promise<number | null>((resolve) => consumer.on('close', resolve));
     assert.equal(code, 0, err);
     assert.equal(out.trim().split('\n').length, 5, `${out}\n${err}`);
     assert.match(err, /Processed a total of 5 messages/);

@@ -78,7 +78,8 @@ export class ServiceProcess {
     };
     this.child.stdout?.on('data', onData);
     this.child.stderr?.on('data', onData);
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+    // 'close', not 'exit': by then every line the process wrote has been read (stdio can outlast 'exit').
+    this.exited = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
   }
 
   get pid(): number {
@@ -89,9 +90,9 @@ export class ServiceProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Resolves with the first line (already seen or future) matching the pattern. */
-  waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
-    const seen = this.lines.find((l) => pattern.test(l));
+  /** Resolves with the first line (already seen from line `since` on, or future) matching the pattern. */
+  waitFor(pattern: RegExp, timeoutMs = 60_000, since = 0): Promise<string> {
+    const seen = this.lines.slice(since).find((l) => pattern.test(l));
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -226,6 +227,20 @@ export async function groupCaughtUp(group: string, topic: string, timeoutMs = 60
       throw new Error(`group ${group} did not catch up on ${topic} within ${timeoutMs} ms (${detail})`);
     }
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Reads a value again until `settled` holds or `timeoutMs` passes, and returns the last one read:
+ * the caller's assertions then say what was wrong. For figures (metrics) updated a moment after
+ * the records they count became readable.
+ */
+export async function settledValue<T>(read: () => Promise<T>, settled: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (settled(value) || Date.now() > until) return value;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
