@@ -16,6 +16,7 @@ let startedPort: string | undefined;
 let startedPubSubPort: string | undefined;
 
 export function mochaGlobalSetup(): void {
+  stopOnSignals();
   startPubSubEmulator();
   if (process.env['KAFKA_BROKERS'] !== undefined && process.env['KAFKA_BROKERS'] !== '') {
     process.env['HOTSWAP_TEST_BROKERS'] = process.env['KAFKA_BROKERS'];
@@ -63,6 +64,26 @@ function startPubSubEmulator(): void {
   }
   startedPubSubPort = port;
   process.env['HOTSWAP_TEST_PUBSUB'] = `127.0.0.1:${port}`;
+}
+
+/**
+ * Ctrl-C (or a kill) ends mocha without its teardown, and the broker and emulator run in sessions
+ * of their own: stop them first, or the next run finds their ports taken.
+ */
+function stopOnSignals(): void {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\n${signal}: stopping what the tests started\n`);
+      try {
+        mochaGlobalTeardown();
+      } finally {
+        process.exit(code);
+      }
+    });
+  }
 }
 
 export function mochaGlobalTeardown(): void {
