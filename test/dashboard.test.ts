@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './support/browser';
-import { REPO, ServiceProcess, isolatedNames, stopStarted, tempDir } from './support/services';
+import { REPO, ServiceProcess, isolatedNames, settledValue, stopStarted, tempDir } from './support/services';
 import { setUpSuite } from './support/set-up';
 
 const ARTIFACTS = join(REPO, 'test', 'artifacts');
@@ -151,27 +151,17 @@ describe('dashboard in a real browser, through a hot swap', function () {
       [390, 844],
     ] as const) {
       await page.setViewportSize({ width, height });
-      // The charts lay out again on the next frames: wait until nothing is wider than the viewport, or say by how much.
-      const sideways = () =>
-        page.evaluate(() => {
-          const { documentElement } = (globalThis as unknown as InPage).document;
-          return documentElement.scrollWidth - documentElement.clientWidth;
-        });
-      const fits = await page
-        .waitForFunction(
-          () => {
+      // The charts lay out again on the next frames: read the overflow until it is gone, or say by how much.
+      const overflow = await settledValue(
+        () =>
+          page.evaluate(() => {
             const { documentElement } = (globalThis as unknown as InPage).document;
-            return documentElement.scrollWidth <= documentElement.clientWidth;
-          },
-          null,
-          { timeout: 10_000 },
-        )
-        .then(
-          () => true,
-          () => false,
-        );
-      const overflow = fits ? 0 : await sideways();
-      assert.ok(fits, `at ${width} px the page scrolls sideways by ${overflow} px`);
+            return documentElement.scrollWidth - documentElement.clientWidth;
+          }),
+        (sideways) => sideways <= 0,
+        10_000,
+      );
+      assert.ok(overflow <= 0, `at ${width} px the page scrolls sideways by ${overflow} px`);
       const path = join(ARTIFACTS, `dashboard-${width}.png`);
       await page.screenshot({ path, fullPage: true });
       process.stderr.write(`      screenshot at ${width}x${height}: ${path}\n`);
